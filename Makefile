@@ -4,10 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PROFILE ?= quick
-JOBS ?= 2
-PYTEST_ARGS ?= -n auto
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PYTEST_ARGS ?= -n auto --dist loadgroup
 
-.PHONY: install test check-sync reproduce docs
+.PHONY: install test check-sync reproduce docs chromium
 
 # A virtual environment with the package (editable) and its dev extras, at the versions of constraints.txt.
 $(VENV)/.installed: setup.py settings.ini constraints.txt
@@ -29,8 +29,18 @@ check-sync: install
 	  diff <(echo "$$before") <(echo "$$after") | sed -n 's/^> [0-9a-f]* */  /p'; exit 1; \
 	fi; echo "notebooks and package in sync, notebooks clean"
 
-test: check-sync
-	$(BIN)/pytest $(PYTEST_ARGS)
+# The docs site, offline, from the notebooks' stored outputs, their API and reports/, into site/ (docs/BUILDING.md).
+docs: install
+	$(BIN)/python docs/build.py
 
+# Debian's Chromium for the site's browser test (tests/test_docs.py); does nothing when /usr/bin/chromium is there.
+chromium:
+	@bash docs/install-chromium.sh
+
+test: check-sync docs chromium
+	BIONER_KD_SITE=$(CURDIR)/site $(BIN)/pytest $(PYTEST_ARGS)
+
+# The experiment grid of a profile (default: quick), then its report into reports/$(PROFILE)/; resumable.
 reproduce: install
 	$(BIN)/bioner-kd data verify --quiet
+	$(BIN)/bioner-kd run --profile $(PROFILE) --jobs $(JOBS)

@@ -1,26 +1,18 @@
 """Render nbs/index.ipynb to README.md offline, as `nbdev_readme` does with Quarto.
 
 Hidden cells (`#| hide`) are dropped, directive comments never appear, `#| echo: false` cells show only their
-output. Markdown outputs are kept as Markdown; other outputs as text. Usage: python docs/readme.py [--check]
+output. Markdown outputs are kept as Markdown; other outputs as text. The docs site's home page is this same
+rendering (docs/build.py). Usage: python docs/readme.py [--check]
 """
-import re, sys
+import sys
 from pathlib import Path
 
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nbmd import DIRECTIVE, directives, cell_view, visible_source, fenced   # noqa: E402  (shared with the site)
+
 ROOT = Path(__file__).resolve().parents[1]
-DIRECTIVE = re.compile(r'^\s*#\s*\|\s*(.*)$')
-
-
-def directives(source: str) -> dict:
-    "The `#| key: value` directives of a cell."
-    out = {}
-    for line in source.splitlines():
-        m = DIRECTIVE.match(line)
-        if m:
-            key, _, value = m.group(1).partition(':') if ':' in m.group(1) else (m.group(1), '', '')
-            out[key.strip()] = value.strip()
-    return out
 
 
 def output_markdown(output) -> str:
@@ -36,12 +28,11 @@ def render(nb_path: Path) -> str:
     parts = []
     for cell in nb.cells:
         if cell.cell_type == 'markdown': parts.append(cell.source.strip()); continue
-        if cell.cell_type != 'code': continue
-        d = directives(cell.source)
-        if 'hide' in d or 'default_exp' in d: continue
-        code = '\n'.join(l for l in cell.source.splitlines() if not DIRECTIVE.match(l)).strip()
-        if code and d.get('echo', 'true').lower() != 'false': parts.append(f'```python\n{code}\n```')
-        parts += [md for o in cell.get('outputs', []) if (md := output_markdown(o))]
+        if cell.cell_type != 'code' or (view := cell_view(cell)) is None: continue
+        show_code, show_output = view
+        code = visible_source(cell.source).strip()
+        if code and show_code: parts.append(fenced(code, 'python'))
+        if show_output: parts += [md for o in cell.get('outputs', []) if (md := output_markdown(o))]
     return '\n\n'.join(p for p in parts if p) + '\n'
 
 

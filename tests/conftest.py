@@ -1,2 +1,23 @@
+import subprocess, sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from bioner_kd import data
+
+
 def pytest_addoption(parser):
     parser.addoption('--nbflags', default='', help='notebook test flags to run as well, e.g. "slow" or "slow gpu"')
+
+
+@pytest.fixture(scope='session')
+def smoke_grid(tmp_path_factory):
+    """`bioner-kd run --profile smoke` as a user runs it, once per session: its run folder, report folder, exit status
+    and output. Tests that use it are in the xdist group 'smoke', so that one worker runs them all."""
+    if data.local_data_dir() is None: pytest.skip('BIONER_KD_DATA is not set')
+    root = tmp_path_factory.mktemp('smoke-grid')
+    out, reports = root / 'runs', root / 'reports'
+    p = subprocess.run([str(Path(sys.executable).parent / 'bioner-kd'), 'run', '--profile', 'smoke', '--out', str(out),
+                        '--reports', str(reports), '--jobs', '2', '--quiet'], capture_output=True, text=True, timeout=1800)
+    return SimpleNamespace(out=out, reports=reports, returncode=p.returncode, log=p.stdout + p.stderr)

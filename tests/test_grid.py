@@ -1,0 +1,94 @@
+"""The experiment grid as a user runs it: `bioner-kd run --profile smoke` through papermill, interrupted and resumed,
+and with a run that fails."""
+import json, os, signal, subprocess, sys, time
+from pathlib import Path
+
+import pytest
+
+from bioner_kd import data
+from bioner_kd.grid import build_grid, run_grid, select
+from bioner_kd.train import get_profile
+
+pytestmark = pytest.mark.skipif(data.local_data_dir() is None, reason='BIONER_KD_DATA is not set')
+BIN = Path(sys.executable).parent
+
+
+def bioner_kd(*args, **kw):
+    return subprocess.Popen([str(BIN / 'bioner-kd'), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+
+
+def records(out: Path) -> dict:
+    "Every record under `out` with its modification time; each must be valid JSON."
+    found = {}
+    for p in sorted(out.glob('*.json')) + sorted((out / 'targets').glob('*.json')):
+        json.loads(p.read_text())
+        found[str(p.relative_to(out))] = p.stat().st_mtime_ns
+    return found
+
+
+def leftovers(out: Path) -> list:
+    "Temporary files of interrupted atomic writes."
+    return [str(p) for p in out.rglob('*.part')] + [str(p) for p in (out / 'targets').glob('.*') if p.is_dir()]
+
+
+def grid_processes(out: Path) -> list:
+    "Processes still working for this run folder (papermill or its kernel)."
+    ps = subprocess.run(['ps', '-eo', 'pid,args'], capture_output=True, text=True).stdout.splitlines()
+    return [l for l in ps if str(out) in l and 'ps -eo' not in l]
+
+
+@pytest.mark.xdist_group('smoke')
+def test_smoke_grid_completes(smoke_grid):
+    out = smoke_grid.out
+    assert smoke_grid.returncode == 0, smoke_grid.log
+    nodes = build_grid(get_profile('smoke'))
+    assert all(n.done(out) for n in nodes)
+    assert f'{len(nodes)} run now, 0 already done, 0 failed' in smoke_grid.log
+    assert all((out / 'notebooks' / f'{n.name}.ipynb').exists() for n in nodes)     # executed notebooks, in the run folder
+    student = json.loads((out / 'student-NCBI-ensemble-a0-seed2.json').read_text())
+    assert student['teacher_runs'] == ['mtm-seed1', 'mtm-seed2'] and student['profile'] == 'smoke'
+    assert (smoke_grid.reports / 'README.md').exists() and (smoke_grid.reports / 'figure3.png').exists()
+    again = bioner_kd('run', '--profile', 'smoke', '--out', str(out), '--no-report', '--quiet')    # all done: nothing redone
+    log, _ = again.communicate(timeout=300)
+    assert again.returncode == 0 and f'0 run now, {len(nodes)} already done' in log
+
+
+@pytest.mark.parametrize('how', [signal.SIGINT, signal.SIGKILL], ids=['sigint', 'kill-9'])
+def test_interrupted_grid_resumes_without_redoing(tmp_path, how):
+    out = tmp_path / 'grid'
+    args = ('run', '--profile', 'smoke', '--out', str(out), '--only', 'stm-*', '--jobs', '1', '--quiet')
+    p = bioner_kd(*args)
+    deadline = time.time() + 300
+    while not list(out.glob('stm-*-seed1.json')):                 # the first record is written: stop mid-way
+        assert p.poll() is None and time.time() < deadline, p.stdout.read()
+        time.sleep(0.2)
+    p.send_signal(how)
+    log, _ = p.communicate(timeout=60)
+    assert p.returncode != 0
+    if how == signal.SIGINT: assert 'INTERRUPTED' in log
+    time.sleep(3)                                                   # the kernels notice their parent is gone
+    assert grid_processes(out) == []
+    before = records(out)                                           # all valid JSON
+    assert leftovers(out) == []
+    assert 0 < len(before) < 6
+    p = bioner_kd(*args)
+    log, _ = p.communicate(timeout=600)
+    assert p.returncode == 0, log
+    after = records(out)
+    assert len(after) == 6                                          # 3 datasets x 2 seeds
+    assert all(after[r] == t for r, t in before.items())           # finished runs were not redone
+
+
+def test_failed_run_is_reported_and_the_rest_complete(tmp_path, capsys):
+    out = tmp_path / 'grid'
+    nodes = select(build_grid(get_profile('smoke')), 'stm-*')
+    broken = next(n for n in nodes if n.name == 'stm-ExPTM')
+    broken.params['dataset'] = 'ExPTMM'
+    res = run_grid('smoke', out=out, nodes=nodes, jobs=2, progress=False)
+    assert not res.ok
+    assert list(res.failed) == ['stm-ExPTM']
+    notebook, error = res.failed['stm-ExPTM']
+    assert "dataset='ExPTMM'" in error
+    assert "dataset='ExPTMM': expected one of the 15 corpora" in Path(notebook).read_text()   # the traceback is there
+    assert sorted(res.done) == ['stm-BioNLP13GE', 'stm-NCBI']
+    assert 'FAILED stm-ExPTM' in res.summary() and notebook in res.summary()
