@@ -14,7 +14,7 @@ def pytest_addoption(parser):
 @pytest.fixture(scope='session')
 def smoke_grid(tmp_path_factory):
     """`bioner-kd run --profile smoke` as a user runs it, once per session: its run folder, report folder, exit status
-    and output. Tests that use it are in the xdist group 'smoke', so that one worker runs them all."""
+    and output. The tests that use it are all in tests/test_grid.py, which one worker runs (`--dist loadfile`)."""
     if data.local_data_dir() is None: pytest.skip('BIONER_KD_DATA is not set')
     root = tmp_path_factory.mktemp('smoke-grid')
     out, reports = root / 'runs', root / 'reports'

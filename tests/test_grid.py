@@ -1,15 +1,20 @@
-"""The experiment grid as a user runs it: `bioner-kd run --profile smoke` through papermill, interrupted and resumed,
-and with a run that fails."""
-import json, os, signal, subprocess, sys, time
+"""The experiment grid as a user runs it: `bioner-kd run --profile smoke` through papermill, once (the session fixture
+`smoke_grid`), and the report it writes, recomputed from its records. These tests share one run, so they live in one
+file: `make test` distributes test files to workers (`--dist loadfile`)."""
+import json, shutil, subprocess, sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from bioner_kd import data
-from bioner_kd.grid import build_grid, run_grid, select
+from bioner_kd.grid import build_grid
+from bioner_kd.report import synthetic_records, write_reports
 from bioner_kd.train import get_profile
 
 pytestmark = pytest.mark.skipif(data.local_data_dir() is None, reason='BIONER_KD_DATA is not set')
+ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
@@ -17,27 +22,6 @@ def bioner_kd(*args, **kw):
     return subprocess.Popen([str(BIN / 'bioner-kd'), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
 
 
-def records(out: Path) -> dict:
-    "Every record under `out` with its modification time; each must be valid JSON."
-    found = {}
-    for p in sorted(out.glob('*.json')) + sorted((out / 'targets').glob('*.json')):
-        json.loads(p.read_text())
-        found[str(p.relative_to(out))] = p.stat().st_mtime_ns
-    return found
-
-
-def leftovers(out: Path) -> list:
-    "Temporary files of interrupted atomic writes."
-    return [str(p) for p in out.rglob('*.part')] + [str(p) for p in (out / 'targets').glob('.*') if p.is_dir()]
-
-
-def grid_processes(out: Path) -> list:
-    "Processes still working for this run folder (papermill or its kernel)."
-    ps = subprocess.run(['ps', '-eo', 'pid,args'], capture_output=True, text=True).stdout.splitlines()
-    return [l for l in ps if str(out) in l and 'ps -eo' not in l]
-
-
-@pytest.mark.xdist_group('smoke')
 def test_smoke_grid_completes(smoke_grid):
     out = smoke_grid.out
     assert smoke_grid.returncode == 0, smoke_grid.log
@@ -53,42 +37,81 @@ def test_smoke_grid_completes(smoke_grid):
     assert again.returncode == 0 and f'0 run now, {len(nodes)} already done' in log
 
 
-@pytest.mark.parametrize('how', [signal.SIGINT, signal.SIGKILL], ids=['sigint', 'kill-9'])
-def test_interrupted_grid_resumes_without_redoing(tmp_path, how):
-    out = tmp_path / 'grid'
-    args = ('run', '--profile', 'smoke', '--out', str(out), '--only', 'stm-*', '--jobs', '1', '--quiet')
-    p = bioner_kd(*args)
-    deadline = time.time() + 300
-    while not list(out.glob('stm-*-seed1.json')):                 # the first record is written: stop mid-way
-        assert p.poll() is None and time.time() < deadline, p.stdout.read()
-        time.sleep(0.2)
-    p.send_signal(how)
-    log, _ = p.communicate(timeout=60)
-    assert p.returncode != 0
-    if how == signal.SIGINT: assert 'INTERRUPTED' in log
-    time.sleep(3)                                                   # the kernels notice their parent is gone
-    assert grid_processes(out) == []
-    before = records(out)                                           # all valid JSON
-    assert leftovers(out) == []
-    assert 0 < len(before) < 6
-    p = bioner_kd(*args)
-    log, _ = p.communicate(timeout=600)
-    assert p.returncode == 0, log
-    after = records(out)
-    assert len(after) == 6                                          # 3 datasets x 2 seeds
-    assert all(after[r] == t for r, t in before.items())           # finished runs were not redone
+def copy_records(smoke: Path, dst: Path, leave_out=()) -> Path:
+    "The smoke records (not checkpoints) in a folder of our own, without the runs named in `leave_out`."
+    dst.mkdir(parents=True)
+    for p in smoke.glob('*.json'):
+        if p.stem not in leave_out: shutil.copy(p, dst / p.name)
+    return dst
 
 
-def test_failed_run_is_reported_and_the_rest_complete(tmp_path, capsys):
-    out = tmp_path / 'grid'
-    nodes = select(build_grid(get_profile('smoke')), 'stm-*')
-    broken = next(n for n in nodes if n.name == 'stm-ExPTM')
-    broken.params['dataset'] = 'ExPTMM'
-    res = run_grid('smoke', out=out, nodes=nodes, jobs=2, progress=False)
-    assert not res.ok
-    assert list(res.failed) == ['stm-ExPTM']
-    notebook, error = res.failed['stm-ExPTM']
-    assert "dataset='ExPTMM'" in error
-    assert "dataset='ExPTMM': expected one of the 15 corpora" in Path(notebook).read_text()   # the traceback is there
-    assert sorted(res.done) == ['stm-BioNLP13GE', 'stm-NCBI']
-    assert 'FAILED stm-ExPTM' in res.summary() and notebook in res.summary()
+def records_by_fields(runs: Path) -> list:
+    return [json.loads(p.read_text()) for p in sorted(runs.glob('*.json'))]
+
+
+def test_smoke_tables_from_records(smoke_grid, tmp_path):
+    assert smoke_grid.returncode == 0, smoke_grid.log
+    runs = copy_records(smoke_grid.out, tmp_path / 'runs')
+    written = write_reports('smoke', runs, tmp_path / 'reports')
+    recs = records_by_fields(runs)
+    t1 = pd.read_csv(written['table1.csv'], index_col='dataset')
+    t2 = pd.read_csv(written['table2.csv'], index_col='dataset')
+    # recomputed here by the records' fields, independently of bioner_kd.report
+    for d in ('BioNLP13GE', 'ExPTM', 'NCBI'):
+        mtm = [r['scores'][d]['test']['f1'] for r in recs if r['kind'] == 'mtm' and r['seed'] in (1, 2)]
+        stm = [r['scores'][d]['test']['f1'] for r in recs if r['kind'] == 'stm' and r['datasets'] == [d]]
+        ens = [r['scores'][d]['test']['f1'] for r in recs if r['kind'] == 'student' and r['datasets'] == [d]
+               and r['teacher'] == 'ensemble' and r['distill']['alpha'] == 0.5]
+        assert len(mtm) == len(stm) == len(ens) == 2
+        assert t1.loc[d, 'MTM'] == pytest.approx(round(np.mean(mtm), 2), abs=1e-9)
+        assert t1.loc[d, 'STM'] == pytest.approx(round(np.mean(stm), 2), abs=1e-9)
+        assert t2.loc[d, 'StudentEns_a0.5'] == pytest.approx(round(np.mean(ens), 2), abs=1e-9)
+    assert not t1.isna().any().any()
+    readme = written['README.md'].read_text()
+    commits = {r['git_commit'] for r in recs}
+    assert all(f'`{c}`' in readme for c in commits)
+    if any(r['git_dirty'] for r in recs): assert 'uncommitted changes' in readme
+    assert 'None: every cell of every table has the runs of all its seeds.' in readme
+    friedman = pd.read_csv(written['friedman_2020.csv'])
+    if (t1.iloc[:3].nunique(axis=1) == 1).all() and (t2.iloc[:3].nunique(axis=1) == 1).all():     # tiny networks: F1 0 everywhere
+        assert friedman.statistic.isna().all() and 'every model has the same F1' in readme
+    again = write_reports('smoke', runs, tmp_path / 'again')
+    assert {k: p.read_bytes() for k, p in written.items()} == {k: p.read_bytes() for k, p in again.items()}
+
+
+def test_smoke_missing_seed(smoke_grid, tmp_path):
+    runs = copy_records(smoke_grid.out, tmp_path / 'runs', leave_out={'student-ExPTM-ensemble-a0.5-seed2'})
+    written = write_reports('smoke', runs, tmp_path / 'reports')
+    t2 = pd.read_csv(written['table2.csv'], index_col='dataset', keep_default_na=False)
+    assert t2.loc['ExPTM', 'StudentEns_a0.5'] == t2.loc['Average', 'StudentEns_a0.5'] == t2.loc['Average Variance', 'StudentEns_a0.5'] == ''
+    assert t2.loc['NCBI', 'StudentEns_a0.5'] != '' and t2.loc['Average', 'StudentEns_a0'] != ''
+    t4 = pd.read_csv(written['table4.csv'], index_col='dataset', keep_default_na=False)
+    assert t4.loc['ExPTM', 'StudentEns_a0.5'] == ''
+    assert '`student-ExPTM-ensemble-a0.5-seed2`' in written['README.md'].read_text()
+    missing = pd.read_csv(written['missing.csv'])
+    assert missing.run.tolist() == ['student-ExPTM-ensemble-a0.5-seed2']
+
+
+def test_report_notebook(tmp_path):
+    "The notebook the CLI and the grid run, with papermill, on made-up records."
+    runs = tmp_path / 'runs'
+    synthetic_records('smoke', runs)
+    out = tmp_path / 'report.ipynb'
+    p = subprocess.run([sys.executable, '-m', 'papermill', str(ROOT / 'nbs' / 'experiments' / 'report.ipynb'), str(out),
+                        '-p', 'profile', 'smoke', '-p', 'runs', str(runs), '-p', 'reports', str(tmp_path / 'reports'),
+                        '-k', 'python3', '--no-progress-bar', '--log-level', 'WARNING'],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    readme = (tmp_path / 'reports' / 'README.md').read_text()
+    assert '# Results of the `smoke` profile' in readme and '![Figure 2: pairwise Conover p-values](figure2.png)' in readme
+    nb = json.loads(out.read_text())
+    kinds = [o.get('output_type') for c in nb['cells'] for o in c.get('outputs', [])]
+    assert 'error' not in kinds and kinds.count('display_data') >= 8
+
+
+def test_report_notebook_bad_params(tmp_path):
+    p = subprocess.run([sys.executable, '-m', 'papermill', str(ROOT / 'nbs' / 'experiments' / 'report.ipynb'),
+                        str(tmp_path / 'out.ipynb'), '-p', 'profile', 'smoke', '-p', 'runs', str(tmp_path / 'none'),
+                        '-k', 'python3', '--no-progress-bar', '--log-level', 'WARNING'],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert p.returncode != 0 and 'no run folder' in p.stdout + p.stderr

@@ -1,0 +1,89 @@
+"""The experiment grid interrupted (SIGINT, kill -9) and resumed, and with a run that fails."""
+import json, signal, subprocess, sys, time
+from pathlib import Path
+
+import pytest
+
+from bioner_kd import data
+from bioner_kd.grid import build_grid, run_grid, select
+from bioner_kd.train import get_profile
+
+pytestmark = pytest.mark.skipif(data.local_data_dir() is None, reason='BIONER_KD_DATA is not set')
+BIN = Path(sys.executable).parent
+
+
+def bioner_kd(*args, **kw):
+    return subprocess.Popen([str(BIN / 'bioner-kd'), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+
+
+def records(out: Path) -> dict:
+    "Every record under `out` with its modification time; each must be valid JSON."
+    found = {}
+    for p in sorted(out.glob('*.json')) + sorted((out / 'targets').glob('*.json')):
+        json.loads(p.read_text())
+        found[str(p.relative_to(out))] = p.stat().st_mtime_ns
+    return found
+
+
+def leftovers(out: Path) -> list:
+    "Temporary files of interrupted atomic writes."
+    return [str(p) for p in out.rglob('*.part')] + [str(p) for p in (out / 'targets').glob('.*') if p.is_dir()]
+
+
+def descendants(pid: int) -> set:
+    "The processes started, directly or not, by `pid` (papermill executions and their kernels)."
+    rows = [l.split() for l in subprocess.run(['ps', '-eo', 'pid=,ppid='], capture_output=True, text=True).stdout.splitlines()]
+    children, found = {}, set()
+    for p, pp in rows: children.setdefault(int(pp), []).append(int(p))
+    todo = [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            if c not in found: found.add(c); todo.append(c)
+    return found
+
+
+def alive(pids: set) -> set:
+    return {p for p in pids if Path(f'/proc/{p}').exists() and 'Z' not in Path(f'/proc/{p}/stat').read_text().split(')')[-1][:3]}
+
+
+@pytest.mark.parametrize('how', [signal.SIGINT, signal.SIGKILL], ids=['sigint', 'kill-9'])
+def test_interrupted_grid_resumes_without_redoing(tmp_path, how):
+    out = tmp_path / 'grid'
+    args = ('run', '--profile', 'smoke', '--out', str(out), '--only', 'stm-*', '--jobs', '1', '--quiet')
+    p = bioner_kd(*args)
+    deadline = time.time() + 300
+    while not list(out.glob('stm-*-seed1.json')):                 # the first record is written: stop mid-way
+        assert p.poll() is None and time.time() < deadline, p.stdout.read()
+        time.sleep(0.2)
+    workers = descendants(p.pid)
+    assert workers                                                  # papermill and its kernel were running
+    p.send_signal(how)
+    log, _ = p.communicate(timeout=60)
+    assert p.returncode != 0
+    if how == signal.SIGINT: assert 'INTERRUPTED' in log
+    time.sleep(3)                                                   # the kernels notice their parent is gone
+    assert alive(workers) == set()
+    before = records(out)                                           # all valid JSON
+    assert leftovers(out) == []
+    assert 0 < len(before) < 6
+    p = bioner_kd(*args)
+    log, _ = p.communicate(timeout=600)
+    assert p.returncode == 0, log
+    after = records(out)
+    assert len(after) == 6                                          # 3 datasets x 2 seeds
+    assert all(after[r] == t for r, t in before.items())           # finished runs were not redone
+
+
+def test_failed_run_is_reported_and_the_rest_complete(tmp_path, capsys):
+    out = tmp_path / 'grid'
+    nodes = select(build_grid(get_profile('smoke')), 'stm-*')
+    broken = next(n for n in nodes if n.name == 'stm-ExPTM')
+    broken.params['dataset'] = 'ExPTMM'
+    res = run_grid('smoke', out=out, nodes=nodes, jobs=2, progress=False)
+    assert not res.ok
+    assert list(res.failed) == ['stm-ExPTM']
+    notebook, error = res.failed['stm-ExPTM']
+    assert "dataset='ExPTMM'" in error
+    assert "dataset='ExPTMM': expected one of the 15 corpora" in Path(notebook).read_text()   # the traceback is there
+    assert sorted(res.done) == ['stm-BioNLP13GE', 'stm-NCBI']
+    assert 'FAILED stm-ExPTM' in res.summary() and notebook in res.summary()
