@@ -5,13 +5,10 @@
 # %% ../nbs/08_cli.ipynb #38eb72ae
 from __future__ import annotations
 
-import argparse, sys, textwrap
-
-import json
-from pathlib import Path
+import argparse, json, sys, textwrap
 
 from . import __version__
-from .data import DATASETS, verify_corpora, stats_table, CORPORA, SPLITS
+from .data import DATASETS, verify_corpora, stats_table, CORPORA
 
 # %% auto #0
 __all__ = ['data_verify', 'data_stats', 'train_cmd', 'run_cmd', 'report_cmd', 'bench_cmd', 'parser', 'main']

@@ -6,20 +6,20 @@
 from __future__ import annotations
 
 import hashlib, json, os, shutil, tempfile, time
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, asdict
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import CORPORA, EncodedSplit, cache_dir, encode_split, length_batches, make_batch
+from .data import CORPORA, EncodedSplit, cache_dir, encode_split, file_digests, length_batches, make_batch
 from .models import STM, FEATURE_LAYERS
 from .train import (TrainConfig, fit, load_checkpoint, run_inputs, seed_everything, task_sentences, _finish)
 
 # %% auto #0
-__all__ = ['kd_loss', 'feature_loss', 'TeacherTargets', 'file_sha256', 'compute_targets', 'load_targets', 'teacher_targets',
-           'ensemble_targets', 'DistillConfig', 'init_from_teacher', 'train_student', 'student_name']
+__all__ = ['kd_loss', 'feature_loss', 'TeacherTargets', 'compute_targets', 'load_targets', 'teacher_targets', 'ensemble_targets',
+           'DistillConfig', 'init_from_teacher', 'train_student', 'student_name']
 
 # %% ../nbs/05_distill.ipynb #e5b2795b
 def kd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor | None, tags: torch.Tensor | None,
@@ -72,18 +72,13 @@ def _split_key(enc: EncodedSplit) -> str:
     for a in (enc.words, enc.types, enc.tags, enc.offsets, enc.type_chars): h.update(np.ascontiguousarray(a).tobytes())
     return h.hexdigest()
 
-def file_sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        while chunk := f.read(1 << 22): h.update(chunk)
-    return h.hexdigest()
 
 # %% ../nbs/05_distill.ipynb #063c78f3
 @torch.no_grad()
 def compute_targets(teacher, sentences, dataset: str, features: bool = False, crf_targets: str = 'emissions',
                     batch_size: int = 128, device='cpu') -> TeacherTargets:
     "The targets of `teacher` on `sentences` of `dataset`, computed in eval mode."
-    if crf_targets not in ('emissions', 'marginals'): raise ValueError(f"crf_targets must be 'emissions' or 'marginals'")
+    if crf_targets not in ('emissions', 'marginals'): raise ValueError(f"crf_targets must be 'emissions' or 'marginals', not {crf_targets!r}")
     enc = encode_split(sentences, teacher.words, teacher.chars, teacher.tagsets[dataset])
     crf = teacher.heads[dataset].crf
     was_training = teacher.training
@@ -132,7 +127,7 @@ def teacher_targets(checkpoint, sentences, dataset: str, features: bool = False,
     "The targets of the teacher saved at `checkpoint` on `sentences`, from the cache or computed once and cached."
     teacher = load_checkpoint(checkpoint, device)
     enc = encode_split(sentences, teacher.words, teacher.chars, teacher.tagsets[dataset])
-    key = hashlib.sha256(json.dumps([file_sha256(checkpoint), dataset, _split_key(enc),
+    key = hashlib.sha256(json.dumps([file_digests(checkpoint)[0], dataset, _split_key(enc),
                                      crf_targets if teacher.cfg.output == 'crf' else None]).encode()).hexdigest()[:20]
     root = Path(cache or cache_dir('targets'))
     folders = [root / f'{key}-states'] if features else [root / key, root / f'{key}-states']   # with states serves both

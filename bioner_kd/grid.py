@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import fnmatch, itertools, json, os, re, signal, subprocess, sys, threading, time
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm.auto import tqdm

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np

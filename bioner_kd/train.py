@@ -5,7 +5,7 @@
 # %% ../nbs/03_train.ipynb #e80dd863
 from __future__ import annotations
 
-import json, os, platform, resource, subprocess, sys, time
+import json, platform, resource, subprocess, sys, time
 from dataclasses import dataclass, field, asdict, replace, fields
 from datetime import datetime, timezone
 from pathlib import Path

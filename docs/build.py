@@ -474,7 +474,6 @@ def demote(text: str, level: int) -> str:
     "Headings of `text` made at least `level` deep (h1 becomes h`level`...)."
     shift = None
     def fn(t):
-        nonlocal shift
         def h(m):
             nonlocal shift
             if shift is None: shift = max(0, level - len(m.group(1)))

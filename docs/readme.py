@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nbmd import DIRECTIVE, directives, cell_view, visible_source, fenced   # noqa: E402  (shared with the site)
+from nbmd import cell_view, visible_source, fenced   # noqa: E402  (shared with the site)
 
 ROOT = Path(__file__).resolve().parents[1]
 

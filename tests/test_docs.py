@@ -3,7 +3,7 @@ Chromium (Debian's, driven by Playwright). Screenshots of every page go to build
 
 `make test` builds site/ first and points BIONER_KD_SITE at it; run alone, the test builds the site itself.
 """
-import base64, functools, http.server, importlib.util, io, json, os, re, shutil, tempfile, threading
+import base64, functools, http.server, importlib.util, io, os, re, shutil, tempfile, threading
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
