@@ -75,7 +75,7 @@ def train_cmd(args) -> int:
     member = None if args.init_from_teacher in (None, 'own') else int(args.init_from_teacher)
     features = {k: _value(w) for k, _, w in (f.partition('=') for f in args.features or [])}
     return _train(args, run_student, dataset=args.dataset, alpha=args.alpha, teacher=args.teacher, teacher_type=args.teacher_type,
-                  features=features, crf_targets=args.crf_targets, kd_loss=args.kd_loss, temperature=args.temperature,
+                  features=features, crf_targets=args.crf_targets, kd_loss=args.kd_loss, temperature=args.temperature, mean_bias=not args.zero_bias,
                   init_from_teacher=args.init_from_teacher is not None, init_member=member, seeds=[args.seed], teachers=args.teachers)
 
 # %% ../nbs/08_cli.ipynb #614645b2
@@ -167,6 +167,7 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument('--crf-targets', choices=['emissions', 'marginals'], default='emissions')
     q.add_argument('--kd-loss', choices=['mse', 'kl'], default='mse', help='soft-target term: MSE of logits (paper) or KL')
     q.add_argument('--temperature', type=float, default=1.0)
+    q.add_argument('--zero-bias', action='store_true', help="start the student's output bias at zero, not at the teacher's mean target")
     _train_options(q); q.set_defaults(func=train_cmd)
 
     q = sub.add_parser('run', help='run the experiment grid of a profile (resumable)')

@@ -19,7 +19,7 @@ from .train import (TrainConfig, fit, load_checkpoint, run_inputs, seed_everythi
 
 # %% auto #0
 __all__ = ['kd_loss', 'feature_loss', 'TeacherTargets', 'compute_targets', 'load_targets', 'teacher_targets', 'ensemble_targets',
-           'DistillConfig', 'init_from_teacher', 'train_student', 'student_name']
+           'DistillConfig', 'init_from_teacher', 'start_at_mean', 'train_student', 'student_name']
 
 # %% ../nbs/05_distill.ipynb #e5b2795b
 def kd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor | None, tags: torch.Tensor | None,
@@ -157,6 +157,7 @@ class DistillConfig:
     kind: str = 'mse'                # 'mse' (the paper) or 'kl' (Hinton)
     features: dict = None            # {layer: weight} of feature distillation; None or {} for logits only
     crf_targets: str = 'emissions'   # a CRF teacher's targets: 'emissions' or 'marginals'
+    mean_bias: bool = True           # start the output bias at the mean teacher target (see `start_at_mean`)
 
     def __post_init__(self):
         self.features = dict(self.features or {})
@@ -175,6 +176,13 @@ def init_from_teacher(student: STM, teacher) -> list:
     student.load_state_dict(copied, strict=False)
     return sorted(copied)
 
+# %% ../nbs/05_distill.ipynb #a9cb3396
+def start_at_mean(student: STM, targets: TeacherTargets) -> torch.Tensor:
+    "Set the student's output bias to the mean of `targets` over the training tokens (the last row is padding); return it."
+    mean = torch.from_numpy(np.asarray(targets.logits[:-1], np.float32).mean(0))
+    with torch.no_grad(): student.heads[student.dataset].linear.bias.copy_(mean)
+    return mean
+
 # %% ../nbs/05_distill.ipynb #04257822
 def train_student(dataset: str, cfg: TrainConfig, teachers: list, distill: DistillConfig = DistillConfig(),
                   init_from=None, out=None, name: str | None = None, targets_cache=None, checkpoint: bool = True) -> tuple:
@@ -191,6 +199,7 @@ def train_student(dataset: str, cfg: TrainConfig, teachers: list, distill: Disti
     torch.manual_seed(cfg.seed)
     model = STM(emb.words, chars, dataset, CORPORA[dataset].tags, cfg.model, emb.vectors)
     if init_from is not None: init_from_teacher(model, load_checkpoint(init_from))
+    elif distill.mean_bias and distill.alpha < 1: start_at_mean(model, targets)
     device = torch.device(cfg.device)
     def loss_fn(model, out, b, d):
         zt, ht = targets.batch(b, device)
@@ -213,6 +222,7 @@ def student_name(dataset: str, seed: int | None, distill: DistillConfig, ensembl
     if teacher_type == 'crf': parts.append(f'crf-{distill.crf_targets}')
     parts.append(f'a{distill.alpha:g}')
     if distill.kind != 'mse' or distill.temperature != 1: parts.append(f'{distill.kind}-T{distill.temperature:g}')
+    if not distill.mean_bias: parts.append('zero-bias')
     parts += [f'{k}{w:g}' for k, w in sorted(distill.features.items())]
     if init: parts.append('init')
     return '-'.join(parts + ([f'seed{seed}'] if seed is not None else []))

@@ -21,7 +21,7 @@ from .distill import DistillConfig, student_name, teacher_targets, train_student
 # %% auto #0
 __all__ = ['TEACHERS', 'TEACHER_TYPES', 'SOURCES', 'validate_params', 'default_out', 'teacher_checkpoint', 'run_mtm', 'run_stm',
            'run_targets', 'student_teachers', 'run_student', 'records_table', 'Node', 'build_grid', 'experiments_dir',
-           'start_node', 'GridResult', 'select', 'prepare', 'run_grid', 'run_report']
+           'Execution', 'start_node', 'GridResult', 'select', 'prepare', 'run_grid', 'run_report']
 
 # %% ../nbs/06_grid.ipynb #cfe67b75
 TEACHERS, TEACHER_TYPES = ('single', 'ensemble'), ('softmax', 'crf')
@@ -104,11 +104,12 @@ def student_teachers(profile: str, seed: int, teacher: str, teacher_type: str, f
 
 def run_student(profile: str, dataset: str, alpha: float, teacher: str = 'single', teacher_type: str = 'softmax',
                 features: dict | None = None, crf_targets: str = 'emissions', kd_loss: str = 'mse', temperature: float = 1.0,
-                init_from_teacher: bool = False, init_member: int | None = None, seeds=None, out=None, teachers=None,
+                init_from_teacher: bool = False, init_member: int | None = None, mean_bias: bool = True, seeds=None, out=None, teachers=None,
                 resume: bool = True, **overrides) -> list:
     "Train the student of `dataset` for each seed; return the records. Teachers are read from `teachers` (default `out`)."
     prof, out = get_profile(profile), Path(out or default_out(profile))
-    distill = DistillConfig(alpha=alpha, temperature=temperature, kind=kd_loss, features=features, crf_targets=crf_targets)
+    distill = DistillConfig(alpha=alpha, temperature=temperature, kind=kd_loss, features=features, crf_targets=crf_targets,
+                            mean_bias=mean_bias)
     records = []
     for seed in seeds or prof.seeds:
         name = student_name(dataset, seed, distill, teacher == 'ensemble', init_from_teacher, teacher_type)
@@ -158,7 +159,7 @@ def _train_tokens(prof: Profile, d: str) -> float:
 
 def build_grid(prof: Profile, init_from_teacher: bool = False) -> list:
     "The nodes of the grid of profile `prof`, in an order that respects their dependencies."
-    seeds, fseeds = list(prof.seeds), list(prof.feature_seeds or prof.seeds)
+    seeds, (fdatasets, fseeds) = list(prof.seeds), prof.scope_2021
     tok = {d: _train_tokens(prof, d) for d in prof.datasets}
     overhead = 3 * 20_000      # starting a kernel, in tokens of training
     nodes = {}
@@ -192,7 +193,7 @@ def build_grid(prof: Profile, init_from_teacher: bool = False) -> list:
     for d in prof.datasets:
         for teacher in TEACHERS:
             for alpha in prof.alphas: student(d, alpha, teacher, 'softmax', (), seeds)
-        for kind in TEACHER_TYPES:
+        for kind in TEACHER_TYPES if d in fdatasets else ():
             for layers in SOURCES.values(): student(d, prof.feature_alpha, 'single', kind, layers, fseeds)
     order = {'mtm': 0, 'targets': 1, 'stm': 2, 'student': 3}
     return sorted(nodes.values(), key=lambda n: order[n.notebook])
@@ -213,22 +214,51 @@ def _die_with_parent():
         ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGKILL)     # PR_SET_PDEATHSIG
     except (OSError, AttributeError): pass
 
-def start_node(node: Node, out: Path) -> subprocess.Popen:
-    "Start the papermill execution of a node in its own process group."
+def _execute(notebook: str, nb_out: str, params: dict, log: str):
+    "In a forked child: lead a new process group, send all output to `log`, run papermill, exit 0 or 1."
+    os.setsid()
+    for sig in (signal.SIGINT, signal.SIGTERM): signal.signal(sig, signal.SIG_DFL)
+    if sys.platform.startswith('linux'): _die_with_parent()
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    for std in (1, 2): os.dup2(fd, std)
+    sys.stdout = sys.stderr = open(fd, 'w', buffering=1, closefd=False)     # not the runner's (perhaps captured) streams
+    os.environ.update(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', PYTHONUNBUFFERED='1')     # the kernel inherits them
+    import logging, traceback, papermill as pm
+    logging.basicConfig(level=logging.WARNING, force=True)
+    try: pm.execute_notebook(notebook, nb_out, parameters=params, kernel_name='python3', progress_bar=False, log_output=False)
+    except BaseException:
+        traceback.print_exc(); sys.stderr.flush(); os._exit(1)
+    os._exit(0)
+
+class Execution:
+    "A running node: a forked child of the runner executing the node's notebook with papermill (imported once, by the runner)."
+    def __init__(self, notebook: Path, nb_out: Path, params: dict, log: Path):
+        import multiprocessing, papermill       # the import a `papermill` command would pay for every node
+        self.process = multiprocessing.get_context('fork').Process(target=_execute, args=(str(notebook), str(nb_out), params, str(log)))
+        self.process.start()
+        self.pid = self.process.pid
+
+    def poll(self) -> int | None: return self.process.exitcode
+
+    @property
+    def returncode(self) -> int | None: return self.process.exitcode
+
+    def wait(self, timeout: float | None = None) -> int:
+        self.process.join(timeout)
+        if self.process.exitcode is None: raise subprocess.TimeoutExpired('papermill', timeout)
+        return self.process.exitcode
+
+def start_node(node: Node, out: Path) -> Execution:
+    "Start the papermill execution of a node in its own process group; its parameters are also saved beside its log."
     nb_out, log = out / 'notebooks' / f'{node.name}.ipynb', out / 'logs' / f'{node.name}.log'
     for p in (nb_out, log): p.parent.mkdir(parents=True, exist_ok=True)
-    params = out / 'logs' / f'{node.name}.params.json'
-    params.write_text(json.dumps(dict(node.params, out=str(out))))
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', PYTHONUNBUFFERED='1')
-    cmd = [sys.executable, '-m', 'papermill', str(experiments_dir() / f'{node.notebook}.ipynb'), str(nb_out),
-           '-f', str(params), '-k', 'python3', '--no-progress-bar', '--log-level', 'WARNING']
-    with open(log, 'w') as f:
-        return subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-                                preexec_fn=_die_with_parent if sys.platform.startswith('linux') else None)
+    params = dict(node.params, out=str(out))
+    (out / 'logs' / f'{node.name}.params.json').write_text(json.dumps(params))     # `papermill NB OUT -f` re-runs it by hand
+    return Execution(experiments_dir() / f'{node.notebook}.ipynb', nb_out, params, log)
 
 def _interrupt(*_): raise KeyboardInterrupt
 
-def _stop(proc: subprocess.Popen):
+def _stop(proc: Execution):
     "Stop a node's whole process group (papermill and its kernel)."
     for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
         try: os.killpg(proc.pid, sig)

@@ -68,7 +68,7 @@ class ModelSpec:
         d = rec.get('distill') or {}
         return (rec.get('teacher') == self.teacher and rec.get('teacher_type', 'softmax') == self.teacher_type
                 and math.isclose(d.get('alpha', -1.0), self.alpha) and d.get('kind', 'mse') == 'mse'
-                and math.isclose(d.get('temperature', 1.0), 1.0)
+                and math.isclose(d.get('temperature', 1.0), 1.0) and d.get('mean_bias', True)
                 and sorted((k, float(w)) for k, w in (d.get('features') or {}).items()) == list(self.features)
                 and (self.teacher_type == 'softmax' or d.get('crf_targets') == self.crf_targets)
                 and (rec.get('init_from') is not None) == init)
@@ -509,7 +509,7 @@ def make_report(profile: str, runs, blocks: str = 'runs', variant: str | None = 
     other_reading = sum(any(m.kind == 'student' and m.matches(r, not init) for m in {**pm, **fm}.values()) for r in records)
     return Report(prof, records, others, init, other_reading,
                   analyse('2020', records, pm, prof.datasets, prof.seeds, init, blocks),
-                  analyse('2021', records, fm, prof.datasets, tuple(prof.feature_seeds or prof.seeds), init, blocks))
+                  analyse('2021', records, fm, *prof.scope_2021, init, blocks))
 
 # %% ../nbs/07_report.ipynb #775c07de
 def _seeds(seeds) -> str: return ', '.join(map(str, seeds))
@@ -717,10 +717,12 @@ def _setup_lines(rep: Report) -> list:
     lines = [f'**Profile** `{prof.name}`: {prof.description}. {len(prof.datasets)} datasets ({", ".join(prof.datasets)}); '
              f'training sentences per dataset: {prof.max_train_sentences or "all"}, test sentences: {prof.max_test_sentences or "all"}; '
              f'epochs: MTM {prof.mtm_epochs}, STM and students {prof.epochs}; per direction: char BiLSTM {m.char_hidden} '
-             f'(char embedding {m.char_dim}), word BiLSTM {m.hidden}, task BiLSTM {m.task_hidden}; word embeddings {e.dim}-d.',
+             f'(char embedding {m.char_dim}), word BiLSTM {m.hidden}, task BiLSTM {m.task_hidden}; word embeddings {e.dim}-d; dropout {m.dropout:g}; Adam, learning rate {prof.lr:g}, '
+             f'β1 {prof.adam_beta1:g}, batches of {prof.batch_size} sentences.',
              f'**Seeds** of every reported model (each cell is the mean over them): {_seeds(prof.seeds)}. **Teacher seeds** '
-             f'(the MTMs averaged by the ensemble teacher): {_seeds(prof.teacher_seeds)}. **2021 seeds** (feature and CRF-teacher '
-             f'students): {_seeds(prof.feature_seeds or prof.seeds)}.',
+             f'(the MTMs averaged by the ensemble teacher): {_seeds(prof.teacher_seeds)}. **2021 analyses** (feature and CRF-teacher '
+             f'students): seeds {_seeds(prof.scope_2021[1])}; datasets ' + (', '.join(prof.scope_2021[0])
+             if set(prof.scope_2021[0]) != set(prof.datasets) else 'all of the profile\'s') + '.',
              f'**Distillation**: students {_reading(rep.init)}; soft-target term: MSE of logits, T = 1 (kd loss `mse`); '
              f'α = {_alphas(prof.alphas)}; 2021 students at α = {prof.feature_alpha:g}, feature weight {prof.feature_weight:g}; '
              f'CRF teacher targets: {prof.crf_targets}.'

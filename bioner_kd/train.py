@@ -36,6 +36,7 @@ class TrainConfig:
     epochs: int = 15
     batch_size: int = 32
     lr: float = 1e-3
+    adam_beta1: float = 0.9                # Adam's momentum (the fast profiles lower it: see below)
     clip: float = 5.0                      # gradient norm
     protocol: str = 'paper'                # 'paper': train+devel, fixed epochs; 'select': train, best devel epoch
     draw: str = 'uniform'                  # MTM dataset draws: 'uniform' or 'proportional' to size
@@ -77,18 +78,25 @@ class Profile:
     embeddings: Word2VecConfig
     batch_size: int = 32
     lr: float = 1e-3                # small subsets need more, smaller steps: the fast profiles raise it
+    adam_beta1: float = 0.9         # and less momentum, or MSE-distilled students collapse
     alphas: tuple = (0.0, 0.5, 1.0)
     feature_alpha: float = 0.5      # alpha of the 2021 feature-distillation and CRF-teacher students
     feature_weight: float = 1.0     # weight of each distilled layer in those students
     feature_seeds: tuple | None = None  # seeds of the 2021 students and CRF teachers (None: `seeds`)
+    feature_datasets: tuple | None = None   # datasets of the 2021 students (None: `datasets`)
     crf_targets: str = 'emissions'  # what a CRF teacher distils: 'emissions' or 'marginals'
     keep_student_checkpoints: bool = True   # STM and student checkpoints (teachers' are always kept)
     device: str = 'cpu'
 
+    @property
+    def scope_2021(self) -> tuple:
+        "The (datasets, seeds) of the 2021 analyses: feature-distillation and CRF-teacher students."
+        return tuple(self.feature_datasets or self.datasets), tuple(self.feature_seeds or self.seeds)
+
     def train_config(self, kind: str, seed: int, **overrides) -> TrainConfig:
         "The `TrainConfig` of a run of `kind` ('mtm', 'stm' or 'student') in this profile, with overrides."
         cfg = TrainConfig(profile=self.name, seed=seed, epochs=self.mtm_epochs if kind == 'mtm' else self.epochs,
-                          batch_size=self.batch_size, lr=self.lr,
+                          batch_size=self.batch_size, lr=self.lr, adam_beta1=self.adam_beta1,
                           max_train_sentences=self.max_train_sentences, max_test_sentences=self.max_test_sentences,
                           device=self.device, model=self.model, embeddings=self.embeddings)
         return apply_overrides(cfg, overrides)
@@ -97,14 +105,16 @@ class Profile:
 PROFILES = {p.name: p for p in [
     Profile('smoke', 'three datasets, 200 sentences, tiny networks: the whole grid in minutes (CI)',
             datasets=('BioNLP13GE', 'ExPTM', 'NCBI'), seeds=(1, 2), teacher_seeds=(1, 2),
-            max_train_sentences=200, max_test_sentences=200, epochs=8, mtm_epochs=8, batch_size=8, lr=5e-3,
+            max_train_sentences=200, max_test_sentences=200, epochs=8, mtm_epochs=8, batch_size=8, lr=5e-3, adam_beta1=0.5,
             model=ModelConfig(char_dim=8, char_hidden=8, hidden=16, task_hidden=16),
             embeddings=Word2VecConfig(dim=32, epochs=1), feature_seeds=(1,), keep_student_checkpoints=False),
-    Profile('quick', 'all 15 datasets, 400-sentence subsets, small networks, 2 seeds, 3-MTM ensemble: about 30 minutes on 2 cores',
+    Profile('quick', 'all 15 datasets, 400-sentence subsets, small networks, 2 seeds, 3-MTM ensemble, '
+            'the 2021 analyses on 5 datasets: under 30 minutes on 2 cores',
             datasets=DATASETS, seeds=(1, 2), teacher_seeds=(1, 2, 3),
-            max_train_sentences=400, max_test_sentences=500, epochs=10, mtm_epochs=10, batch_size=16, lr=5e-3,
-            model=ModelConfig(char_dim=16, char_hidden=16, hidden=50, task_hidden=50),
-            embeddings=Word2VecConfig(dim=100, epochs=3), feature_seeds=(1,), keep_student_checkpoints=False),
+            max_train_sentences=400, max_test_sentences=500, epochs=10, mtm_epochs=15, batch_size=16, lr=5e-3, adam_beta1=0.5,
+            model=ModelConfig(char_dim=16, char_hidden=16, hidden=50, task_hidden=50, dropout=0.1),
+            embeddings=Word2VecConfig(dim=100, epochs=3), feature_seeds=(1,),
+            feature_datasets=('BC5CDR', 'BioNLP13CG', 'CRAFT', 'JNLPBA', 'NCBI'), keep_student_checkpoints=False),
     Profile('cpu', 'all 15 datasets, 2000-sentence subsets, the default sizes, 3 seeds, 3-MTM ensemble: hours on a CPU',
             datasets=DATASETS, seeds=(1, 2, 3), teacher_seeds=(1, 2, 3),
             max_train_sentences=2000, max_test_sentences=None, epochs=20, mtm_epochs=20,
@@ -186,9 +196,10 @@ def draw_schedule(batches: dict, draw: str, rng: np.random.Generator) -> list:
 def make_optimizers(model, datasets, cfg: TrainConfig) -> dict:
     "Per dataset, its optimizers: Adam over the dense shared and head parameters, and SparseAdam over the embedding."
     sparse = model.sparse_parameters()
-    shared = torch.optim.SparseAdam(sparse, lr=cfg.lr) if sparse and not cfg.per_task_embedding_optimizer else None
-    return {d: [torch.optim.Adam(model.shared_parameters() + model.head_parameters(d), lr=cfg.lr)]
-               + ([shared or torch.optim.SparseAdam(sparse, lr=cfg.lr)] if sparse else []) for d in datasets}
+    adam = dict(lr=cfg.lr, betas=(cfg.adam_beta1, 0.999))
+    shared = torch.optim.SparseAdam(sparse, **adam) if sparse and not cfg.per_task_embedding_optimizer else None
+    return {d: [torch.optim.Adam(model.shared_parameters() + model.head_parameters(d), **adam)]
+               + ([shared or torch.optim.SparseAdam(sparse, **adam)] if sparse else []) for d in datasets}
 
 def fit(model, data: dict, cfg: TrainConfig, loss_fn=None, desc: str = 'train') -> dict:
     "Train `model` on `data` ({dataset: TaskData}); return the history, best epoch, tokens and time."
