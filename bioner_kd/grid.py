@@ -256,13 +256,13 @@ def start_node(node: Node, out: Path) -> Execution:
     (out / 'logs' / f'{node.name}.params.json').write_text(json.dumps(params))     # `papermill NB OUT -f` re-runs it by hand
     return Execution(experiments_dir() / f'{node.notebook}.ipynb', nb_out, params, log)
 
-def _interrupt(*_): raise KeyboardInterrupt
-
 def _stop(proc: Execution):
     "Stop a node's whole process group (papermill and its kernel)."
     for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
         try: os.killpg(proc.pid, sig)
-        except ProcessLookupError: return
+        except ProcessLookupError:          # just forked, not yet leading its group: signal the process itself
+            try: os.kill(proc.pid, sig)
+            except ProcessLookupError: return
         try: proc.wait(wait); return
         except subprocess.TimeoutExpired: pass
 
@@ -340,11 +340,12 @@ def run_grid(profile: str, out=None, jobs: int | None = None, only: str | None =
         for n in list(pending):
             if name in n.needs:
                 pending.remove(n); res.blocked[n.name] = cause; block(n.name, cause)
-    main = threading.current_thread() is threading.main_thread()
-    old_term = signal.signal(signal.SIGTERM, _interrupt) if main else None      # `kill` stops it as Ctrl-C does
+    stop = []       # Ctrl-C and `kill` only set a flag: an exception could land in a finalizer and be lost
+    handlers = {s: signal.signal(s, lambda *_: stop.append(True)) for s in (signal.SIGINT, signal.SIGTERM)
+                } if threading.current_thread() is threading.main_thread() else {}
     try:
         show()
-        while pending or running:
+        while (pending or running) and not stop:
             ready = sorted([n for n in pending if all(d in finished for d in n.needs)], key=lambda n: -n.cost)
             for n in ready[:max(jobs - len(running), 0)]:
                 pending.remove(n); running[n.name] = (start_node(n, out), time.time())
@@ -360,11 +361,12 @@ def run_grid(profile: str, out=None, jobs: int | None = None, only: str | None =
                 bar.update(node.cost)
             show()
             time.sleep(0.2)
-    except KeyboardInterrupt:
-        res.interrupted = True
-        for proc, _ in running.values(): _stop(proc)
+    except KeyboardInterrupt: stop.append(True)
     finally:
-        if main: signal.signal(signal.SIGTERM, old_term)
+        if stop:
+            res.interrupted = True
+            for proc, _ in running.values(): _stop(proc)
+        for s, h in handlers.items(): signal.signal(s, h)
         bar.close()
     res.seconds = time.time() - start
     return res
