@@ -264,7 +264,8 @@ class Site:
 
     def local_links(self, text: str, page: Page, base: Path) -> str:
         """Links relative to the notebook: `x.ipynb` to its page; files beside the notebooks copied into the site;
-        files elsewhere in the repository copied (or, for Markdown files, linked on the repository's host)."""
+        the reports' Markdown to the Results page; files elsewhere in the repository copied (or, for Markdown files, linked
+        on the repository's host)."""
         def fn(path):
             target = (base / path).resolve()
             try: in_nbs = target.relative_to(self.nbs.resolve())
@@ -275,6 +276,8 @@ class Site:
                 self.copy(target, in_nbs); return page.rel_to(in_nbs)
             try: in_repo = target.relative_to(ROOT)
             except ValueError: return None
+            if target.suffix == '.md' and target.is_relative_to(self.reports.resolve()):
+                return page.rel_to(Path('results.md'))          # the reports are on the Results page
             if target.suffix == '.md' or target.suffix == '.ipynb':
                 return f"{CFG.get('git_url')}/blob/{CFG.get('branch', 'main')}/{in_repo.as_posix()}"
             self.copy(target, Path('files') / in_repo); return page.rel_to(Path('files') / in_repo)

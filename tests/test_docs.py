@@ -187,8 +187,10 @@ def test_every_page_renders(site):
                          for c in l.strip('|').split('|') if c.strip()]
                 assert all(norm(c.replace('**', '').replace('`', '')) in norm(results) for c in cells[:20]), f'{t}: not on the Results page'
             images = b.page.evaluate('[...document.querySelectorAll("article img")].map(i => i.src)')
-            for f in list(d.rglob('*.png')) + list(d.rglob('*.svg')):
-                assert any(src.endswith(f.name) for src in images), f'{f} is not shown on the Results page'
+            hrefs = b.page.evaluate('[...document.querySelectorAll("article a")].map(a => a.href)')
+            for f in list(d.rglob('*.png')) + list(d.rglob('*.svg')):     # each figure shown once, as PNG or SVG
+                assert any(src.endswith((f.stem + '.png', f.stem + '.svg')) for src in images), f'{f} is not shown on the Results page'
+                assert any(u.endswith(f.name) for u in images + hrefs), f'{f} is neither shown nor linked on the Results page'
         api_pages = [p for p in pages if p.default_exp and module_api(p.default_exp)]
         if api_pages:
             b.open('index.html')
@@ -339,9 +341,15 @@ def test_a_broken_link_fails_the_build(tmp_path):
 
 
 def test_home_page_source_is_the_readme(tmp_path):
+    "The home page is README.md's text; only link targets change, to where the site holds them."
     site = docs.Site(ROOT / 'nbs', tmp_path, ROOT / 'reports')
     import nbmd
-    assert site.home() == nbmd.normalize_markdown((ROOT / 'README.md').read_text())
+    unlink = lambda md: re.sub(r'\]\([^)]*\)', '](...)', md)
+    readme = nbmd.normalize_markdown((ROOT / 'README.md').read_text())
+    assert unlink(site.home()) == unlink(readme)
+    for target in re.findall(r'\]\((reports/[^)#]*\.md)\)', readme):      # a report's Markdown: the Results page
+        assert (ROOT / target).is_file() and f']({target})' not in site.home()
+    if re.search(r'\]\(reports/[^)#]*\.md\)', readme): assert '](results.md)' in site.home()
 
 
 # ------------------------------------------------------------------------------------- nbdev_docs, for Quarto users
