@@ -20,8 +20,9 @@ from tqdm.auto import tqdm
 __all__ = ['MTL_REPO', 'MTL_COMMIT', 'RAW_URL', 'SPLITS', 'CORPORA', 'DATASETS', 'CorpusFile', 'Corpus', 'load_registry',
            'local_data_dir', 'ChecksumError', 'file_digests', 'verify_file', 'atomic_path', 'atomic_write_text',
            'cache_dir', 'download', 'corpus_path', 'CorpusFormatError', 'Sentence', 'read_conll', 'load_split',
-           'split_stats', 'normalize_word', 'cap_chars', 'Vocab', 'char_vocab', 'corpus_char_vocab', 'EncodedSplit',
-           'encode_split', 'Batch', 'make_batch', 'length_batches', 'subsample', 'verify_corpora', 'stats_table']
+           'split_stats', 'normalize_word', 'cap_chars', 'Vocab', 'char_vocab', 'train_devel_digests',
+           'train_devel_sentences', 'corpus_char_vocab', 'EncodedSplit', 'encode_split', 'Batch', 'make_batch',
+           'length_batches', 'subsample', 'verify_corpora', 'stats_table']
 
 # %% ../nbs/00_data.ipynb #fb8c9a17
 MTL_REPO = 'cambridgeltl/MTL-Bioinformatics-2016'
@@ -264,13 +265,21 @@ def char_vocab(sentences) -> Vocab:
     return Vocab(c for c, _ in counts.most_common())
 
 # %% ../nbs/00_data.ipynb #b90c4fae
+def train_devel_digests(datasets=DATASETS) -> list:
+    "The sha256 of the train and devel files of `datasets`: the cache key of what is built from their text."
+    return [CORPORA[d].files[s].sha256 for d in datasets for s in ('train', 'devel')]
+
+def train_devel_sentences(datasets=DATASETS) -> list:
+    "The train and devel sentences of `datasets`: the text vocabularies and embeddings are built from (never test)."
+    return [s for d in datasets for sp in ('train', 'devel') for s in load_split(d, sp)]
+
 def corpus_char_vocab(datasets=DATASETS) -> Vocab:
     "The char vocabulary of the train and devel text of `datasets`, cached under the files' checksums."
     import json
-    key = hashlib.sha256(' '.join(CORPORA[d].files[s].sha256 for d in datasets for s in ('train', 'devel')).encode())
+    key = hashlib.sha256(' '.join(train_devel_digests(datasets)).encode())
     path = cache_dir('vocab', f'chars-{key.hexdigest()[:16]}.json')
     if path.exists(): return Vocab(json.loads(path.read_text()))
-    vocab = char_vocab([s for d in datasets for sp in ('train', 'devel') for s in load_split(d, sp)])
+    vocab = char_vocab(train_devel_sentences(datasets))
     atomic_write_text(path, json.dumps(vocab.itos[2:]))
     return vocab
 
@@ -329,7 +338,6 @@ class Batch:
     tags: torch.Tensor       # (B, L) gold tag ids (0 at padding)
     mask: torch.Tensor       # (B, L) True at real tokens
     lengths: torch.Tensor    # (B,)
-    index: torch.Tensor      # (B,) sentence numbers in the split
     positions: torch.Tensor  # (B, L) row of each token in the split's flat arrays (the padding row at padding)
 
     @property
@@ -351,7 +359,7 @@ def make_batch(enc: EncodedSplit, index) -> Batch:
     t = torch.from_numpy
     return Batch(words=t(enc.words[pos]), types=t(types.reshape(pos.shape)),
                  chars=t(enc.type_chars[rows, :char_lens.max()]), char_lens=t(char_lens), tags=t(enc.tags[pos]),
-                 mask=t(mask), lengths=t(lengths), index=t(index), positions=t(pos))
+                 mask=t(mask), lengths=t(lengths), positions=t(pos))
 
 # %% ../nbs/00_data.ipynb #cdf5bc56
 def length_batches(lengths, batch_size: int, seed: int = 0, epoch: int = 0, shuffle: bool = True, bucket: int = 50) -> list:

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import hashlib, json, os, shutil, tempfile, time
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -132,7 +132,9 @@ def teacher_targets(checkpoint, sentences, dataset: str, features: bool = False,
     root = Path(cache or cache_dir('targets'))
     folders = [root / f'{key}-states'] if features else [root / key, root / f'{key}-states']   # with states serves both
     for folder in folders:
-        if (folder / 'meta.json').exists(): return load_targets(folder)
+        if (folder / 'meta.json').exists():
+            t = load_targets(folder)
+            return t if features else replace(t, features={})      # states not asked for are not carried along
     t = compute_targets(teacher, sentences, dataset, features, crf_targets, device=device)
     t.meta.update(teacher=str(checkpoint), teacher_run=teacher.meta.get('run'), key=folders[0].name)
     _save_targets(t, folders[0])
@@ -190,19 +192,19 @@ def train_student(dataset: str, cfg: TrainConfig, teachers: list, distill: Disti
     start = time.time()
     teachers = [Path(t) for t in teachers]
     seed_everything(cfg.seed, cfg.threads)
-    emb, chars, data = run_inputs(cfg, [dataset])
-    train_sentences = task_sentences(dataset, cfg)['train']
-    members = [teacher_targets(t, train_sentences, dataset, bool(distill.features), distill.crf_targets,
+    sentences = task_sentences(dataset, cfg)
+    emb, chars, data = run_inputs(cfg, [dataset], {dataset: sentences})
+    members = [teacher_targets(t, sentences['train'], dataset, bool(distill.features), distill.crf_targets,
                                targets_cache, cfg.device) for t in teachers]
-    if any(m.meta['split'] != members[0].meta['split'] for m in members): raise ValueError('teachers disagree on the data')
     targets = members[0] if len(members) == 1 else ensemble_targets(members)
     torch.manual_seed(cfg.seed)
     model = STM(emb.words, chars, dataset, CORPORA[dataset].tags, cfg.model, emb.vectors)
     if init_from is not None: init_from_teacher(model, load_checkpoint(init_from))
     elif distill.mean_bias and distill.alpha < 1: start_at_mean(model, targets)
     device = torch.device(cfg.device)
+    taught = distill.alpha < 1 or bool(distill.features)      # at alpha = 1 without features the loss is CE alone
     def loss_fn(model, out, b, d):
-        zt, ht = targets.batch(b, device)
+        zt, ht = targets.batch(b, device) if taught else (None, {})
         loss = kd_loss(out.logits, zt, b.tags, b.mask, distill.alpha, distill.temperature, distill.kind)
         return loss + feature_loss(out.features, ht, b.mask, distill.features) if distill.features else loss
     result = fit(model, data, cfg, loss_fn=loss_fn, desc=f'student {dataset}')

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import CORPORA, DATASETS, Vocab, atomic_path, cache_dir, load_split, normalize_word
+from .data import (CORPORA, DATASETS, Vocab, atomic_path, cache_dir, load_split, normalize_word,
+                            train_devel_digests, train_devel_sentences)
 
 # %% auto #0
 __all__ = ['Embeddings', 'Word2VecConfig', 'corpus_text', 'train_word2vec', 'corpus_vocabulary', 'load_word2vec',
@@ -53,16 +54,14 @@ class Word2VecConfig:
     sg: int = 1          # skip-gram
     seed: int = 1
 
-def corpus_text(datasets=DATASETS, splits=('train', 'devel')) -> list:
-    "The normalised sentences of `splits` of `datasets`: the word2vec training text (never test)."
-    if 'test' in splits: raise ValueError('word2vec must not be trained on test text')
-    return [[normalize_word(t) for t in s.tokens] for d in datasets for sp in splits for s in load_split(d, sp)]
+def corpus_text(datasets=DATASETS) -> list:
+    "The normalised train and devel sentences of `datasets`: the word2vec training text (never test)."
+    return [[normalize_word(t) for t in s.tokens] for s in train_devel_sentences(datasets)]
 
 # %% ../nbs/01_embeddings.ipynb #3ca63507
 def _cache_key(cfg: Word2VecConfig, datasets) -> str:
     from importlib.metadata import version
-    files = [CORPORA[d].files[s].sha256 for d in datasets for s in ('train', 'devel')]
-    blob = json.dumps(dict(cfg=asdict(cfg), files=files, gensim=version('gensim')), sort_keys=True)
+    blob = json.dumps(dict(cfg=asdict(cfg), files=train_devel_digests(datasets), gensim=version('gensim')), sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 def train_word2vec(cfg: Word2VecConfig = Word2VecConfig(), datasets=DATASETS, cache: bool = True, verbose: bool = True) -> Embeddings:

@@ -240,9 +240,6 @@ class Execution:
 
     def poll(self) -> int | None: return self.process.exitcode
 
-    @property
-    def returncode(self) -> int | None: return self.process.exitcode
-
     def wait(self, timeout: float | None = None) -> int:
         self.process.join(timeout)
         if self.process.exitcode is None: raise subprocess.TimeoutExpired('papermill', timeout)
@@ -350,10 +347,10 @@ def run_grid(profile: str, out=None, jobs: int | None = None, only: str | None =
             for n in ready[:max(jobs - len(running), 0)]:
                 pending.remove(n); running[n.name] = (start_node(n, out), time.time())
             for name, (proc, t0) in list(running.items()):
-                if proc.poll() is None: continue
+                if (code := proc.poll()) is None: continue
                 del running[name]
                 node = by_name[name]
-                if proc.returncode == 0 and node.done(out): res.done.append(name); finished.add(name)
+                if code == 0 and node.done(out): res.done.append(name); finished.add(name)
                 else:
                     res.failed[name] = (str(out / 'notebooks' / f'{name}.ipynb'), _error_line(out / 'logs' / f'{name}.log'))
                     tqdm.write(f'FAILED {name}: {res.failed[name][1]} (see {res.failed[name][0]})')

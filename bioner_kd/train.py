@@ -5,7 +5,7 @@
 # %% ../nbs/03_train.ipynb #e80dd863
 from __future__ import annotations
 
-import json, platform, resource, subprocess, sys, time
+import json, math, platform, resource, subprocess, sys, time
 from dataclasses import dataclass, field, asdict, replace, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -163,17 +163,18 @@ def task_sentences(dataset: str, cfg: TrainConfig) -> dict:
     out['test'] = subsample(load_split(dataset, 'test'), m, f'{dataset}/test')
     return out
 
-def load_task_data(dataset: str, cfg: TrainConfig, words: Vocab, chars: Vocab) -> TaskData:
-    "The encoded splits of `dataset` for a run (see `task_sentences`)."
-    enc = {k: encode_split(v, words, chars, CORPORA[dataset].tags) for k, v in task_sentences(dataset, cfg).items()}
+def load_task_data(dataset: str, cfg: TrainConfig, words: Vocab, chars: Vocab, sentences: dict | None = None) -> TaskData:
+    "The encoded splits of `dataset` for a run: `sentences`, or those of `task_sentences`."
+    sentences = sentences or task_sentences(dataset, cfg)
+    enc = {k: encode_split(v, words, chars, CORPORA[dataset].tags) for k, v in sentences.items()}
     return TaskData(dataset, **enc)
 
 # %% ../nbs/03_train.ipynb #8a6ac4bb
-def run_inputs(cfg: TrainConfig, datasets) -> tuple:
-    "The embeddings, char vocabulary and encoded data of a run."
+def run_inputs(cfg: TrainConfig, datasets, sentences: dict | None = None) -> tuple:
+    "The embeddings, char vocabulary and encoded data of a run; `sentences` ({dataset: splits}) when already read."
     emb = get_embeddings(cfg.embeddings_file, cfg.embeddings, verbose=cfg.progress)
     chars = corpus_char_vocab()
-    return emb, chars, {d: load_task_data(d, cfg, emb.words, chars) for d in datasets}
+    return emb, chars, {d: load_task_data(d, cfg, emb.words, chars, (sentences or {}).get(d)) for d in datasets}
 
 # %% ../nbs/03_train.ipynb #7071597b
 class TrainingDiverged(RuntimeError):
@@ -220,14 +221,15 @@ def fit(model, data: dict, cfg: TrainConfig, loss_fn=None, desc: str = 'train') 
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
                 out = model(b, d)
                 loss = loss_fn(model, out, b, d) if loss_fn else model.loss(out, b, d)
-            if not torch.isfinite(loss):
-                raise TrainingDiverged(f'{desc}: the loss is {loss.item()} at epoch {epoch + 1}, step {i + 1}, dataset {d} '
+            value = loss.item()         # the one host sync of a step
+            if not math.isfinite(value):
+                raise TrainingDiverged(f'{desc}: the loss is {value} at epoch {epoch + 1}, step {i + 1}, dataset {d} '
                                        f'(lr {cfg.lr}, clip {cfg.clip}); stopped rather than training on it')
             for opt in optimizers[d]: opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(optimizers[d][0].param_groups[0]['params'], cfg.clip)
             for opt in optimizers[d]: opt.step()
-            total += loss.item(); tokens += b.n_tokens
+            total += value; tokens += b.n_tokens
         train_seconds += time.time() - start
         entry = dict(epoch=epoch + 1, loss=total / max(len(steps), 1))
         if cfg.protocol == 'select':

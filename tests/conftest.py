@@ -1,10 +1,9 @@
-import subprocess, sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from bioner_kd import data
+from helpers import run_cli
 
 
 def pytest_addoption(parser):
@@ -18,6 +17,5 @@ def smoke_grid(tmp_path_factory):
     if data.local_data_dir() is None: pytest.skip('BIONER_KD_DATA is not set')
     root = tmp_path_factory.mktemp('smoke-grid')
     out, reports = root / 'runs', root / 'reports'
-    p = subprocess.run([str(Path(sys.executable).parent / 'bioner-kd'), 'run', '--profile', 'smoke', '--out', str(out),
-                        '--reports', str(reports), '--jobs', '2', '--quiet'], capture_output=True, text=True, timeout=1800)
+    p = run_cli('run', '--profile', 'smoke', '--out', str(out), '--reports', str(reports), '--jobs', '2', '--quiet', timeout=1800)
     return SimpleNamespace(out=out, reports=reports, returncode=p.returncode, log=p.stdout + p.stderr)

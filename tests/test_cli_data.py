@@ -1,16 +1,11 @@
 "`bioner-kd data verify` and `data stats` as a user runs them."
-import os, shutil, subprocess, sys
-from pathlib import Path
+import os, shutil
 
 import pandas as pd
 import pytest
 
 from bioner_kd import data
-
-
-def bioner_kd(*args, env=None):
-    "Run the installed `bioner-kd` console script."
-    return subprocess.run([str(Path(sys.executable).parent / 'bioner-kd'), *args], capture_output=True, text=True, env=env)
+from helpers import run_cli
 
 
 @pytest.fixture(scope='module')
@@ -20,13 +15,13 @@ def shared():
 
 
 def test_verify_all_45_files(shared):
-    r = bioner_kd('data', 'verify', '--quiet')
+    r = run_cli('data', 'verify', '--quiet')
     assert r.returncode == 0, r.stdout + r.stderr
     assert 'all 45 files verified' in r.stdout
 
 
 def test_stats_equal_the_manifest(shared):
-    r = bioner_kd('data', 'stats', '--quiet')
+    r = run_cli('data', 'stats', '--quiet')
     assert r.returncode == 0, r.stdout + r.stderr
     manifest = pd.read_csv(shared / 'MANIFEST.tsv', sep='\t')
     manifest = manifest[manifest.split.isin(data.SPLITS)].astype({'sentences': int, 'tokens': int, 'entity_mentions': int})
@@ -41,7 +36,7 @@ def test_verify_reports_problems_and_exits_1(shared, tmp_path):
     (tmp_path / 'NCBI' / 'test.tsv').write_text((shared / 'NCBI' / 'test.tsv').read_text().replace('\tO\n', '\tO \n', 1))
     (tmp_path / 'ExPTM' / 'devel.tsv').unlink()
     env = {**os.environ, 'BIONER_KD_DATA': str(tmp_path)}
-    r = bioner_kd('data', 'verify', '--quiet', '--datasets', 'NCBI,ExPTM', env=env)
+    r = run_cli('data', 'verify', '--quiet', '--datasets', 'NCBI,ExPTM', env=env)
     assert r.returncode == 1
     assert '2 problem(s) in 6 files' in r.stdout
     assert 'NCBI/test.tsv' in r.stdout and 'ExPTM/devel.tsv' in r.stdout

@@ -3,7 +3,7 @@ Chromium (Debian's, driven by Playwright). Screenshots of every page go to build
 
 `make test` builds site/ first and points BIONER_KD_SITE at it; run alone, the test builds the site itself.
 """
-import base64, functools, http.server, importlib.util, io, os, re, shutil, tempfile, threading
+import base64, importlib.util, io, os, re, shutil, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -11,6 +11,8 @@ from urllib.parse import urlparse
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 import pytest
+
+from helpers import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path('/usr/bin/chromium')
@@ -22,17 +24,6 @@ DIRECTIVE_LINE = re.compile(r'^\s*#\s*\|', re.MULTILINE)
 
 
 # ------------------------------------------------------------------------------------------------ serving and browsing
-@contextmanager
-def serve(site: Path):
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args): pass
-    handler = functools.partial(Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try: yield f'http://127.0.0.1:{server.server_address[1]}'
-    finally: server.shutdown(); server.server_close()
-
-
 class Browser:
     "Headless Chromium on a served site; `open` loads a page and records what went wrong on it."
     def __init__(self, base: str, shots: Path):

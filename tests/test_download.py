@@ -1,10 +1,11 @@
 "The download path, for real: an HTTP server on 127.0.0.1 serving a mirror of part of the MTL-2016 `data/` folder."
-import functools, http.server, shutil, threading
+import shutil
 from pathlib import Path
 
 import pytest
 
 from bioner_kd import data
+from helpers import serve
 
 FILES = [('NCBI', 'devel'), ('NCBI', 'test'), ('BioNLP13PC', 'devel')]
 TAMPERED = ('ExPTM', 'devel')
@@ -23,12 +24,7 @@ def mirror(tmp_path_factory):
     cf = data.CORPORA[TAMPERED[0]].files[TAMPERED[1]]
     text = (root / cf.mtl_path).read_text()
     (root / cf.mtl_path).write_text(text.replace('\tB-Protein\n', '\tO\n', 1))
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f'http://127.0.0.1:{server.server_address[1]}', root
-    server.shutdown()
+    with serve(root) as url: yield url, root
 
 
 @pytest.fixture

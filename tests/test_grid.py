@@ -12,14 +12,10 @@ from bioner_kd import data
 from bioner_kd.grid import build_grid
 from bioner_kd.report import synthetic_records, write_reports
 from bioner_kd.train import get_profile
+from helpers import start_cli
 
 pytestmark = pytest.mark.skipif(data.local_data_dir() is None, reason='BIONER_KD_DATA is not set')
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
-
-def bioner_kd(*args, **kw):
-    return subprocess.Popen([str(BIN / 'bioner-kd'), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
 
 
 def test_smoke_grid_completes(smoke_grid):
@@ -32,7 +28,7 @@ def test_smoke_grid_completes(smoke_grid):
     student = json.loads((out / 'student-NCBI-ensemble-a0-seed2.json').read_text())
     assert student['teacher_runs'] == ['mtm-seed1', 'mtm-seed2'] and student['profile'] == 'smoke'
     assert (smoke_grid.reports / 'README.md').exists() and (smoke_grid.reports / 'figure3.png').exists()
-    again = bioner_kd('run', '--profile', 'smoke', '--out', str(out), '--no-report', '--quiet')    # all done: nothing redone
+    again = start_cli('run', '--profile', 'smoke', '--out', str(out), '--no-report', '--quiet')    # all done: nothing redone
     log, _ = again.communicate(timeout=300)
     assert again.returncode == 0 and f'0 run now, {len(nodes)} already done' in log
 

@@ -1,5 +1,5 @@
 """The experiment grid interrupted (SIGINT, kill -9) and resumed, and with a run that fails."""
-import json, signal, subprocess, sys, time
+import json, signal, subprocess, time
 from pathlib import Path
 
 import pytest
@@ -7,13 +7,9 @@ import pytest
 from bioner_kd import data
 from bioner_kd.grid import build_grid, run_grid, select
 from bioner_kd.train import get_profile
+from helpers import start_cli
 
 pytestmark = pytest.mark.skipif(data.local_data_dir() is None, reason='BIONER_KD_DATA is not set')
-BIN = Path(sys.executable).parent
-
-
-def bioner_kd(*args, **kw):
-    return subprocess.Popen([str(BIN / 'bioner-kd'), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
 
 
 def records(out: Path) -> dict:
@@ -50,7 +46,7 @@ def alive(pids: set) -> set:
 def test_interrupted_grid_resumes_without_redoing(tmp_path, how):
     out = tmp_path / 'grid'
     args = ('run', '--profile', 'smoke', '--out', str(out), '--only', 'stm-*', '--jobs', '1', '--quiet')
-    p = bioner_kd(*args)
+    p = start_cli(*args)
     deadline = time.time() + 300
     while not list(out.glob('stm-*-seed1.json')):                 # the first record is written: stop mid-way
         assert p.poll() is None and time.time() < deadline, p.stdout.read()
@@ -66,7 +62,7 @@ def test_interrupted_grid_resumes_without_redoing(tmp_path, how):
     before = records(out)                                           # all valid JSON
     assert leftovers(out) == []
     assert 0 < len(before) < 6
-    p = bioner_kd(*args)
+    p = start_cli(*args)
     log, _ = p.communicate(timeout=600)
     assert p.returncode == 0, log
     after = records(out)
