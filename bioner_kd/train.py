@@ -101,7 +101,7 @@ class Profile:
     feature_alpha: float = 0.5      # alpha of the 2021 feature-distillation and CRF-teacher students
     feature_weight: float = 1.0     # weight of each distilled layer in those students
     feature_seeds: tuple | None = None  # seeds of the 2021 students and CRF teachers (None: `seeds`)
-    feature_datasets: tuple | None = None   # datasets of the 2021 students (None: `datasets`)
+    feature_datasets: tuple | None = None   # datasets of the 2021 students (None: `datasets`; (): none)
     crf_targets: str = 'emissions'  # what a CRF teacher distils: 'emissions' or 'marginals'
     keep_student_checkpoints: bool = True   # STM and student checkpoints (teachers' are always kept)
     device: str = 'cpu'
@@ -111,7 +111,8 @@ class Profile:
     @property
     def scope_2021(self) -> tuple:
         "The (datasets, seeds) of the 2021 analyses: feature-distillation and CRF-teacher students."
-        return tuple(self.feature_datasets or self.datasets), tuple(self.feature_seeds or self.seeds)
+        return (tuple(self.datasets if self.feature_datasets is None else self.feature_datasets),
+                tuple(self.seeds if self.feature_seeds is None else self.feature_seeds))
 
     def train_config(self, kind: str, seed: int, **overrides) -> TrainConfig:
         "The `TrainConfig` of a run of `kind` ('mtm', 'stm' or 'student') in this profile, with overrides."
@@ -143,6 +144,11 @@ PROFILES = {p.name: p for p in [
             datasets=DATASETS, seeds=(1, 2, 3, 4, 5), teacher_seeds=(1, 2, 3, 4, 5),
             max_train_sentences=None, max_test_sentences=None, epochs=15, mtm_epochs=15,
             model=ModelConfig(hidden=200, task_hidden=200), embeddings=Word2VecConfig(), device='cuda'),
+    Profile('full', "the paper's protocol on the full corpora at hidden 100: seed 1, a 3-MTM ensemble, students at "
+            "α = 0 and 0.5 of both teachers and at α = 1 started from the teacher, no 2021 analyses: hours on 2 cores",
+            datasets=DATASETS, seeds=(1,), teacher_seeds=(1, 2, 3), max_train_sentences=None, max_test_sentences=None,
+            epochs=15, mtm_epochs=15, model=ModelConfig(), embeddings=Word2VecConfig(), init_alphas=(1.0,),
+            feature_datasets=(), feature_seeds=()),
 ]}
 
 def get_profile(name: str) -> Profile:
