@@ -7,10 +7,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import friedmanchisquare
 
 from bioner_kd import data
 from bioner_kd.grid import build_grid
-from bioner_kd.report import synthetic_records, write_reports
+from bioner_kd.cells import synthetic_records
+from bioner_kd.report import write_reports
 from bioner_kd.train import get_profile
 from helpers import start_cli
 
@@ -63,12 +65,30 @@ def test_smoke_tables_from_records(smoke_grid, tmp_path):
         assert t1.loc[d, 'STM'] == pytest.approx(round(np.mean(stm), 2), abs=1e-9)
         assert t2.loc[d, 'StudentEns_a0.5'] == pytest.approx(round(np.mean(ens), 2), abs=1e-9)
     assert not t1.isna().any().any()
+    # the literal alpha = 1 student is the STM: its columns show the STM's runs, and the Friedman test counts it once
+    assert (t1['Student_a1'] == t1['STM']).all() and (t2['StudentEns_a1'] == t2['STM']).all()
+    assert not any(r['kind'] == 'student' and r['distill']['alpha'] == 1 for r in recs)
+    f1 = lambda d, s, keep: next(r['scores'][d]['test']['f1'] for r in recs if r['seed'] == s and keep(r)
+                                 and (r['kind'] == 'mtm' or r['datasets'] == [d]))
+    student = lambda teacher, a: lambda r: (r['kind'] == 'student' and r['teacher'] == teacher and r['distill']['alpha'] == a
+                                            and r['teacher_type'] == 'softmax' and not r['distill']['features'])
+    distinct = [lambda r: r['kind'] == 'mtm', lambda r: r['kind'] == 'stm'] + [student(t, a) for t in ('single', 'ensemble')
+                                                                                 for a in (0, 0.5)]
+    blocks = np.array([[f1(d, s, keep) for keep in distinct] for d in ('BioNLP13GE', 'ExPTM', 'NCBI') for s in (1, 2)])
+    friedman = pd.read_csv(written['friedman_2020.csv'])
+    assert friedman.n_models[0] == 6
+    if not (blocks == blocks[:, :1]).all():
+        assert friedman.statistic[0] == pytest.approx(friedmanchisquare(*blocks.T).statistic, rel=1e-5)
+    precisions = ' and '.join(sorted({r['precision'] for r in recs}))
+    assert f'(profile `smoke`, seeds 1, 2, precision {precisions})' in written['table1.md'].read_text()
+    claims = pd.read_csv(written['claims.csv'], index_col='claim')
+    assert claims.loc['d', 'verdict'] == 'does not hold' and claims.loc['d', 'same_runs']
     readme = written['README.md'].read_text()
+    assert readme.index('## What reproduces') < readme.index('## Setup') < readme.index('## Tables 1-4')
     commits = {r['git_commit'] for r in recs}
     assert all(f'`{c}`' in readme for c in commits)
     if any(r['git_dirty'] for r in recs): assert 'uncommitted changes' in readme
     assert 'None: every cell of every table has the runs of all its seeds.' in readme
-    friedman = pd.read_csv(written['friedman_2020.csv'])
     if (t1.iloc[:3].nunique(axis=1) == 1).all() and (t2.iloc[:3].nunique(axis=1) == 1).all():     # tiny networks: F1 0 everywhere
         assert friedman.statistic.isna().all() and 'every model has the same F1' in readme
     again = write_reports('smoke', runs, tmp_path / 'again')
