@@ -31,15 +31,16 @@ def _read_paper_tables() -> pd.DataFrame:
         return pd.read_csv(f, comment='#', index_col='dataset')
 
 def paper_tables() -> pd.DataFrame:
-    "The published numbers of Tables 1-4 (`paper_tables.csv`): rows the 15 datasets, `Average`, `Average Variance`."
+    "The published numbers of Tables 1-4 (`paper_tables.csv`): rows the datasets, Average, Average Variance."
     return _read_paper_tables().copy()      # the file is read once; each caller gets a copy of its own
 
 def published(keys, datasets) -> pd.DataFrame:
-    "The published columns `keys` for `datasets`, then the printed Average rows (all 15 datasets) or the mean over them."
+    "The published columns `keys` for `datasets`, then the printed Average rows (all 15) or their mean."
     paper, datasets = _read_paper_tables(), list(datasets)
     out = paper.loc[datasets].reindex(columns=list(keys))
     if set(datasets) == set(DATASETS): rows = paper.loc[list(SUMMARY_ROWS)].reindex(columns=list(keys))
-    else: rows = pd.DataFrame([out.mean(skipna=False), pd.Series(np.nan, index=out.columns)], index=list(SUMMARY_ROWS))
+    else: rows = pd.DataFrame([out.mean(skipna=False), pd.Series(np.nan, index=out.columns)],
+                              index=list(SUMMARY_ROWS))
     return pd.concat([out, rows])
 
 # %% ../nbs/07_cells.ipynb #102329c5
@@ -59,7 +60,7 @@ class ModelSpec:
     features: tuple = ()            # students: ((layer, weight), ...) of feature distillation, sorted
     crf_targets: str | None = None  # students of a CRF teacher: 'emissions' or 'marginals'
     init: bool = False              # students: started from their teacher's weights, else from random weights
-    same_as: str | None = None      # the column whose runs this one shows: one model, counted once in the tests
+    same_as: str | None = None      # the column whose runs this one shows: one model, counted once
 
     def matches(self, rec: dict) -> bool:
         "Whether the record `rec` is a run of this column."
@@ -77,18 +78,20 @@ class ModelSpec:
         "The name of the record of this column's run on `dataset` with `seed`, as the grid writes it."
         if self.kind == 'mtm': return f'mtm-seed{seed}'
         if self.kind == 'stm': return f'stm-{dataset}-seed{seed}'
-        distill = DistillConfig(alpha=self.alpha, features=dict(self.features), crf_targets=self.crf_targets or 'emissions')
+        distill = DistillConfig(alpha=self.alpha, features=dict(self.features),
+                                crf_targets=self.crf_targets or 'emissions')
         return student_name(dataset, seed, distill, self.teacher == 'ensemble', self.init, self.teacher_type)
 
 # %% ../nbs/07_cells.ipynb #f17fe55a
 def paper_models(prof: Profile, init_alphas=()) -> dict:
-    """The eight columns of Tables 1-2: MTM, STM, and the students of a single and of an ensemble teacher at each alpha,
-    started from their teacher's weights at `init_alphas`, else from random weights."""
+    """The eight columns of Tables 1-2: MTM, STM, and the students of a single and of an ensemble teacher at
+    each alpha, started from their teacher's weights at `init_alphas`, else from random weights."""
     models = [ModelSpec('MTM', 'MTM', 'MTM', 'MTM', 'mtm'), ModelSpec('STM', 'STM', 'STM', 'STM', 'stm')]
     for teacher, key, star, tex, short in (('single', 'Student', '', '', 'St'),
                                            ('ensemble', 'StudentEns', '★', r'$^\bigstar$', 'St_Ens')):
         for a in prof.alphas:
-            names = (f'{key}_a{a:g}', f'Student{star} α={a:g}', f'{short} α={a:g}', f'Student{tex} $\\alpha={a:g}$')
+            names = (f'{key}_a{a:g}', f'Student{star} α={a:g}', f'{short} α={a:g}',
+                     f'Student{tex} $\\alpha={a:g}$')
             init = any(math.isclose(a, b) for b in init_alphas)
             if a == 1 and not init: m = ModelSpec(*names, 'stm', same_as='STM')
             elif a == 1 and teacher == 'ensemble' and set(prof.seeds) <= set(prof.teacher_seeds):
@@ -98,14 +101,14 @@ def paper_models(prof: Profile, init_alphas=()) -> dict:
     return {m.key: m for m in models}
 
 def feature_models(prof: Profile) -> dict:
-    "The eight students of the 2021 analyses: single softmax or CRF teacher, by distillation source, at `feature_alpha`."
+    "The eight students of the 2021 analyses: single softmax or CRF teacher, by source, at `feature_alpha`."
     models = []
     for tt, name in (('softmax', 'Softmax'), ('crf', 'CRF')):
         for source, layers in SOURCES.items():
-            models.append(ModelSpec(f'{tt}_{source}', f'{name} {source}', f'{name} {source}', f'{name} {source}',
-                                    'student', 'single', tt, prof.feature_alpha,
-                                    tuple((l, float(prof.feature_weight)) for l in layers),
-                                    prof.crf_targets if tt == 'crf' else None))
+            label = f'{name} {source}'
+            features = tuple((l, float(prof.feature_weight)) for l in layers)
+            models.append(ModelSpec(f'{tt}_{source}', label, label, label, 'student', 'single', tt,
+                                    prof.feature_alpha, features, prof.crf_targets if tt == 'crf' else None))
     return {m.key: m for m in models}
 
 # %% ../nbs/07_cells.ipynb #5bbdc753
@@ -117,31 +120,37 @@ def _noise(*key) -> float:
     return float(np.random.default_rng(zlib.crc32(repr(key).encode())).normal(0, 0.4))
 
 def _synthetic_record(prof: Profile, node, seed: int) -> tuple:
-    "The made-up record of one seed of a grid node (without options and scores), and its column in paper_tables.csv."
+    "The made-up record of a seed of a grid node (no options, no scores), and its column in paper_tables.csv."
     p, kind = node.params, node.notebook
-    rec = dict(kind=kind, profile=prof.name, seed=seed, datasets=list(prof.datasets) if kind == 'mtm' else [p['dataset']])
+    rec = dict(kind=kind, profile=prof.name, seed=seed,
+               datasets=list(prof.datasets) if kind == 'mtm' else [p['dataset']])
     if kind == 'mtm':
         rec.update(run=node.name, kind='mtm' if p['teacher_type'] == 'softmax' else 'mtm-crf')
         return rec, 'MTM'
     if kind == 'stm': return {**rec, 'run': f"stm-{p['dataset']}-seed{seed}"}, 'STM'
-    distill, init = DistillConfig(alpha=p['alpha'], features=p['features'], crf_targets=p['crf_targets']), p['init_from_teacher']
+    distill = DistillConfig(alpha=p['alpha'], features=p['features'], crf_targets=p['crf_targets'])
+    init = p['init_from_teacher']
     prefix = 'mtm' if p['teacher_type'] == 'softmax' else 'mtm-crf'
-    rec.update(run=student_name(p['dataset'], seed, distill, p['teacher'] == 'ensemble', init, p['teacher_type']),
+    rec.update(run=student_name(p['dataset'], seed, distill, p['teacher'] == 'ensemble', init,
+                                p['teacher_type']),
                teacher=p['teacher'], teacher_type=p['teacher_type'], distill=vars(distill),
-               teacher_runs=[f'{prefix}-seed{s}' for s in ([seed] if p['teacher'] == 'single' else prof.teacher_seeds)],
+               teacher_runs=[f'{prefix}-seed{s}'
+                             for s in ([seed] if p['teacher'] == 'single' else prof.teacher_seeds)],
                init_from=f'{prefix}-seed{seed}.pt' if init else None)
     source = next(s for s, l in SOURCES.items() if tuple(sorted(p['features'])) == l)
     if p['teacher_type'] == 'softmax' and source == 'logits':
         return rec, f"{'Student' if p['teacher'] == 'single' else 'StudentEns'}_a{p['alpha']:g}"
     return rec, f"{p['teacher_type']}_{source}"
 
-def synthetic_records(profile: str, out, skip=(), init_from_teacher: bool = False, commit: str = '0' * 40) -> list:
-    "Write made-up records of the runs of the grid of `profile` into `out` (F1 near the paper's) but those in `skip`."
+def synthetic_records(profile: str, out, skip=(), init_from_teacher: bool = False,
+                      commit: str = '0' * 40) -> list:
+    "Write made-up records of the runs of the grid of `profile` (F1 near the paper's) into `out`, but `skip`."
     from bioner_kd.grid import build_grid
     prof, out = get_profile(profile), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paper, paths = _read_paper_tables(), []
-    base = lambda key, d: float(paper.loc[d, key] if key in paper else paper.loc[d, 'Student_a0.5'] + _OFFSETS[key])
+    base = lambda key, d: float(paper.loc[d, key] if key in paper
+                                else paper.loc[d, 'Student_a0.5'] + _OFFSETS[key])
     for node in build_grid(prof, init_from_teacher):
         for seed in ([node.params['seed']] if node.notebook == 'mtm' else node.params.get('seeds', [])):
             rec, key = _synthetic_record(prof, node, seed)
@@ -159,18 +168,19 @@ def synthetic_records(profile: str, out, skip=(), init_from_teacher: bool = Fals
 
 # %% ../nbs/07_cells.ipynb #b79f7de6
 def load_records(runs) -> list:
-    "The run records (`*.json` of kind mtm, mtm-crf, stm or student) of the folder `runs`, sorted by run name."
+    "The run records (`*.json` of kind mtm, mtm-crf, stm or student) of the folder `runs`, sorted by name."
     recs = []
     for p in sorted(Path(runs).glob('*.json')):
         try: r = read_record(p)
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ValueError(f'{p} is not a readable run record: {e}') from e
-        if isinstance(r, dict) and r.get('kind') in RUN_KINDS and isinstance(r.get('scores'), dict): recs.append(r)
+        if isinstance(r, dict) and r.get('kind') in RUN_KINDS and isinstance(r.get('scores'), dict):
+            recs.append(r)
     return sorted(recs, key=lambda r: r['run'])
 
 @dataclass
 class Cells:
-    "The test F1 of every (model, dataset, seed) of a set of columns, from the records, and the runs that are missing."
+    "The test F1 of every (model, dataset, seed) of a set of columns, from the records, and the missing runs."
     models: dict              # key -> ModelSpec
     datasets: tuple
     seeds: tuple
@@ -179,7 +189,7 @@ class Cells:
     duplicates: list          # (run, run used instead) for records of a cell that was already filled
 
 def collect(records: list, models: dict, datasets, seeds) -> Cells:
-    "The F1 of each model (`ModelSpec`s), dataset and seed in `records`; the first record by name fills a cell."
+    "The F1 of each `ModelSpec`, dataset and seed of `records`; the first record by name fills a cell."
     rows, dups, found = [], [], {}
     for rec in records:
         for key, m in models.items():
@@ -199,14 +209,16 @@ def collect(records: list, models: dict, datasets, seeds) -> Cells:
 
 # %% ../nbs/07_cells.ipynb #2a9f0c11
 def init_alphas(records: list, prof: Profile, init_from_teacher: bool | None = None) -> tuple:
-    """The alphas at which the report shows students started from their teacher: the profile's `init_alphas`, or all
-    alphas when `init_from_teacher` (None: when `records` are those of a grid run with `--init-from-teacher`)."""
+    """The alphas at which the report shows students started from their teacher: the profile's `init_alphas`,
+    or all alphas when `init_from_teacher` (None: when `records` are a `--init-from-teacher` grid run's)."""
     own = lambda a: any(math.isclose(a, b) for b in prof.init_alphas)
     def has(teacher, a, init):
-        return any(ModelSpec('', '', '', '', 'student', teacher, alpha=a, init=init).matches(r) for r in records)
+        m = ModelSpec('', '', '', '', 'student', teacher, alpha=a, init=init)
+        return any(m.matches(r) for r in records)
     if init_from_teacher is None:
         cols = [(t, a) for t in TEACHERS for a in prof.alphas if not own(a)]
-        also_2021 = lambda t, a: t == 'single' and math.isclose(a, prof.feature_alpha)    # a 2021 student, from random weights
+        # a 2021 student, from random weights
+        also_2021 = lambda t, a: t == 'single' and math.isclose(a, prof.feature_alpha)
         init_from_teacher = (any(has(t, a, True) for t, a in cols)
                              and not any(has(t, a, False) for t, a in cols if not also_2021(t, a)))
     return tuple(prof.alphas) if init_from_teacher else tuple(a for a in prof.alphas if own(a))

@@ -22,7 +22,7 @@ LEVELS = tuple(zip(P_LEVELS, (f'p < {t:g}' for t in P_LEVELS), ('#08306b', '#217
 UNDEFINED = '#f3e7d3'
 
 def plot_conover(r: Ranking, title: str = 'Pairwise Conover post-hoc p-values'):
-    "Figure 2: the Conover p-value of each pair of models, coloured by significance level and written in its cell."
+    "Figure 2: the Conover p-value of each pair of models, coloured by significance level and written in it."
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap, BoundaryNorm
     from matplotlib.patches import Patch
@@ -35,7 +35,8 @@ def plot_conover(r: Ranking, title: str = 'Pairwise Conover post-hoc p-values'):
             if i != j: level[i, j] = 4 if pd.isna(pval(a, b)) else p_level(pval(a, b))
     fig, ax = plt.subplots(figsize=(1.0 * k + 3.4, 0.8 * k + 2.2), layout='constrained')
     cmap = ListedColormap([c for *_, c in LEVELS] + [UNDEFINED]).with_extremes(bad='white')
-    ax.imshow(np.ma.masked_invalid(level), cmap=cmap, norm=BoundaryNorm(np.arange(len(LEVELS) + 2) - 0.5, len(LEVELS) + 1))
+    norm = BoundaryNorm(np.arange(len(LEVELS) + 2) - 0.5, len(LEVELS) + 1)
+    ax.imshow(np.ma.masked_invalid(level), cmap=cmap, norm=norm)
     for i, a in enumerate(keys):
         for j, b in enumerate(keys):
             if i != j: ax.text(j, i, pfmt(pval(a, b)), ha='center', va='center', fontsize=9,
@@ -48,37 +49,43 @@ def plot_conover(r: Ranking, title: str = 'Pairwise Conover post-hoc p-values'):
     for s in ax.spines.values(): s.set_visible(False)
     ax.set_title('\n'.join([title, *textwrap.wrap(r.summary(), 95)]), fontsize=10.5)
     handles = [Patch(facecolor=c, edgecolor='#999999', label=l) for _, l, c in LEVELS]
-    if (level == 4).any(): handles.append(Patch(facecolor=UNDEFINED, edgecolor='#999999', label='n/a: undefined'))
+    if (level == 4).any():
+        handles.append(Patch(facecolor=UNDEFINED, edgecolor='#999999', label='n/a: undefined'))
     ax.legend(handles=handles, loc='upper left', bbox_to_anchor=(1.02, 1), frameon=False, fontsize=9,
               title='Conover p-value (unadjusted)', title_fontsize=9)
     return fig
 
 # %% ../nbs/07c_figures.ipynb #2b3e84f9
-GROUP_COLORS = {'teacher': '#333333', 'STM': '#7f7f7f', 'single teacher': '#1f77b4', 'ensemble teacher': '#d95f02',
-                'softmax teacher': '#1f77b4', 'CRF teacher': '#c51b7d'}
+GROUP_COLORS = {'teacher': '#333333', 'STM': '#7f7f7f', 'single teacher': '#1f77b4',
+                'ensemble teacher': '#d95f02', 'softmax teacher': '#1f77b4', 'CRF teacher': '#c51b7d'}
 
 def _no_ranking(r: Ranking, title: str):
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(10, 1.4), layout='constrained')
     ax.axis('off')
-    ax.text(0.5, 0.5, '\n'.join([f'{title}: no ranking.', *textwrap.wrap(r.summary(), 110)]), ha='center', va='center',
-            fontsize=11, transform=ax.transAxes)
+    text = '\n'.join([f'{title}: no ranking.', *textwrap.wrap(r.summary(), 110)])
+    ax.text(0.5, 0.5, text, ha='center', va='center', fontsize=11, transform=ax.transAxes)
     return fig
 
-def plot_ranks(r: Ranking, alpha: float = 0.001, title: str = 'Models by mean rank', groups: dict | None = None):
-    "Figure 3: the models by mean rank (1 = best, left); a bar joins, dotted, models whose p-value is not below `alpha`."
+def plot_ranks(r: Ranking,                            # a ranking with its p-values
+               alpha: float = 0.001,                  # the level below which two models differ
+               title: str = 'Models by mean rank',    # above the figure
+               groups: dict | None = None             # {model: family}, which colours it (`GROUP_COLORS`)
+              ):
+    "Figure 3: the models by mean rank (1 = best, left); a bar joins, dotted, models that do not differ."
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     k, groups = len(r.models), groups or {}
     if not r.defined or k < 2: return _no_ranking(r, title)
-    caption = (f'A bar joins the models dotted on it: they do not differ significantly (Conover p ≥ {alpha:g}). '
-               f'Models that share no bar differ with p < {alpha:g}.')
+    caption = (f'A bar joins the models dotted on it: they do not differ significantly '
+               f'(Conover p ≥ {alpha:g}). Models that share no bar differ with p < {alpha:g}.')
     order, ranks = list(r.mean_ranks.index), r.mean_ranks.to_dict()
     color = lambda m: GROUP_COLORS.get(groups.get(m), 'black')
     bars, levels, ys = cliques(r.pvalues.loc[order, order], alpha), [], []
     for bar in bars:                             # stack the bars so that none overlaps another on its level
         lo, hi = ranks[bar[0]], ranks[bar[-1]]
-        lvl = next((i for i, iv in enumerate(levels) if all(hi < a - 0.05 or lo > b + 0.05 for a, b in iv)), len(levels))
+        free = lambda iv: all(hi < a - 0.05 or lo > b + 0.05 for a, b in iv)
+        lvl = next((i for i, iv in enumerate(levels) if free(iv)), len(levels))
         if lvl == len(levels): levels.append([])
         levels[lvl].append((lo, hi)); ys.append(-0.45 - 0.35 * lvl)
     top, step, half = -0.45 - 0.35 * max(len(levels), 1) - 0.2, 0.5, (k + 1) // 2
@@ -89,13 +96,15 @@ def plot_ranks(r: Ranking, alpha: float = 0.001, title: str = 'Models by mean ra
         ax.plot([t, t], [0, 0.08], color='black', linewidth=1)
         ax.text(t, 0.14, str(t), ha='center', va='bottom', fontsize=10)
     ax.text((1 + k) / 2, 0.55, 'mean rank', ha='center', va='bottom', fontsize=10)
-    for i, m in enumerate(order):                # best half on the left, top down; worst half on the right, half a step lower
+    # the best half on the left, top down; the worst half on the right, half a step lower
+    for i, m in enumerate(order):
         on_left = i < half
         y = top - step * (i if on_left else k - 1 - i) - (0 if on_left else step / 2)
         x_end, c, label = (left if on_left else right), color(m), r.labels.get(m, m)
         ax.plot([ranks[m], ranks[m], x_end], [0, y, y], color=c, linewidth=1.3, zorder=2)
         ax.scatter([ranks[m]], [0], color=c, s=28, zorder=4)
-        ax.text(x_end + (-0.06 if on_left else 0.06), y, f'{label} ({ranks[m]:.2f})' if on_left else f'({ranks[m]:.2f}) {label}',
+        text = f'{label} ({ranks[m]:.2f})' if on_left else f'({ranks[m]:.2f}) {label}'
+        ax.text(x_end + (-0.06 if on_left else 0.06), y, text,
                 ha='right' if on_left else 'left', va='center', fontsize=10, color=c)
     for bar, y in zip(bars, ys):
         xs = [ranks[m] for m in bar]
@@ -104,14 +113,15 @@ def plot_ranks(r: Ranking, alpha: float = 0.001, title: str = 'Models by mean ra
     ax.set_xlim(left - 2.6, right + 2.6); ax.set_ylim(top - step * half - 0.3, 0.95)
     ax.axis('off')
     used = [g for g in GROUP_COLORS if g in {groups.get(m) for m in order}]
-    if used: ax.legend(handles=[Line2D([], [], color=GROUP_COLORS[g], linewidth=2, label=g) for g in used], loc='lower center',
-                       bbox_to_anchor=(0.5, -0.02), ncols=len(used), frameon=False, fontsize=9)
+    if used:
+        ax.legend(handles=[Line2D([], [], color=GROUP_COLORS[g], linewidth=2, label=g) for g in used],
+                  loc='lower center', bbox_to_anchor=(0.5, -0.02), ncols=len(used), frameon=False, fontsize=9)
     ax.set_title('\n'.join([f'{title} (1 = best)', r.summary(), caption]), fontsize=10)
     return fig
 
 # %% ../nbs/07c_figures.ipynb #7c12c0de
 def save_figure(fig, stem) -> list:
-    "Save `fig` as `<stem>.png` and `<stem>.svg`, reproducibly (no date, fixed SVG ids), close it; return the paths."
+    "Save `fig` as `<stem>.png` and `<stem>.svg`, reproducibly (no date, fixed SVG ids), close it; the paths."
     import matplotlib, matplotlib.pyplot as plt
     stem = Path(stem)
     paths = [stem.with_suffix('.png'), stem.with_suffix('.svg')]

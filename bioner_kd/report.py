@@ -28,26 +28,28 @@ def _join(xs) -> str: return ', '.join(map(str, xs))
 
 @functools.cache
 def templates():
-    "The Jinja2 environment of the report's templates (`bioner_kd/templates/`), with its number formats as filters."
+    "The Jinja2 environment of the report's templates (`bioner_kd/templates/`), number formats as filters."
     import jinja2
-    env = jinja2.Environment(loader=jinja2.PackageLoader('bioner_kd', 'templates'), undefined=jinja2.StrictUndefined,
+    env = jinja2.Environment(loader=jinja2.PackageLoader('bioner_kd', 'templates'),
+                             undefined=jinja2.StrictUndefined,     # a missing name is an error, not a blank
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(fmt=fmt, signed=lambda x: fmt(x, signed=True), pfmt=pfmt, peq=peq, g=lambda x: f'{x:g}', csv=_join,
-                       alphas=lambda xs: ', '.join(f'{a:g}' for a in xs), code=lambda xs: ', '.join(f'`{x}`' for x in xs),
-                       extract=lambda key, d: d[key])
-    env.globals.update(ddof=VARIANCE_DDOF, block_names=BLOCK_NAMES, all_datasets=lambda p: set(p.datasets) == set(DATASETS),
-                       n_resamples=BOOTSTRAP_RESAMPLES, bootstrap_seed=BOOTSTRAP_SEED)
+    env.filters.update(fmt=fmt, signed=lambda x: fmt(x, signed=True), pfmt=pfmt, peq=peq, csv=_join,
+                       g=lambda x: f'{x:g}', alphas=lambda xs: ', '.join(f'{a:g}' for a in xs),
+                       code=lambda xs: ', '.join(f'`{x}`' for x in xs), extract=lambda key, d: d[key])
+    env.globals.update(ddof=VARIANCE_DDOF, block_names=BLOCK_NAMES, n_resamples=BOOTSTRAP_RESAMPLES,
+                       bootstrap_seed=BOOTSTRAP_SEED, all_datasets=lambda p: set(p.datasets) == set(DATASETS))
     return env
 
 _BLOCKS = ('|', '#', '!', '<', '- ', '* ', '```')
 
 def unwrap(md: str) -> str:
-    """Markdown with each paragraph and list item on one line, and no two blank lines in a row: the templates wrap
-    their lines and space their blocks freely, the files do not."""
+    """Markdown with each paragraph and list item on one line, and no two blank lines in a row: the templates
+    wrap their lines and space their blocks freely, the files do not."""
     out = []
     for line in md.split('\n'):
         s = line.strip()
-        if s and out and out[-1].strip() and not s.startswith(_BLOCKS) and not out[-1].lstrip().startswith(_BLOCKS[:4]):
+        joins = s and out and out[-1].strip() and not out[-1].lstrip().startswith(_BLOCKS[:4])
+        if joins and not s.startswith(_BLOCKS):
             out[-1] = f'{out[-1].rstrip()} {s}'
         elif s or not out or out[-1].strip(): out.append(line.rstrip())
     return '\n'.join(out)
@@ -63,17 +65,25 @@ PUBLISHED_LATEX = {'Wang2019': r'Wang et al.\ 2019', 'Crichton2017': r'Crichton 
 def labels(rep: Report, latex: bool = False) -> dict:
     "The Markdown (or LaTeX) name of every column of a report."
     models = {**rep.paper.cells.models, **(rep.features.cells.models if rep.features else {})}
-    return {k: m.latex if latex else m.label for k, m in models.items()} | (PUBLISHED_LATEX if latex else PUBLISHED_LABELS)
+    names = {k: m.latex if latex else m.label for k, m in models.items()}
+    return names | (PUBLISHED_LATEX if latex else PUBLISHED_LABELS)
 
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding='utf-8', newline='\n')
     return path
 
-def write_table(folder, stem: str, df: pd.DataFrame, md: str, caption: str, latex_labels: dict) -> dict:
-    "Write `<stem>.md` (the Markdown `md`), `<stem>.csv` and `<stem>.tex` (the numbers of `df`); return {name: path}."
+def write_table(folder,                 # where to write
+                stem: str,              # the files' name, without the suffix
+                df: pd.DataFrame,       # the numbers, for the CSV and LaTeX files
+                md: str,                # the Markdown file, whole
+                caption: str,           # the LaTeX caption
+                latex_labels: dict      # {column: LaTeX name}
+               ) -> dict:
+    "Write `<stem>.md`, `<stem>.csv` and `<stem>.tex`; return {file name: path}."
     folder = Path(folder)
-    return {p.name: p for p in (_write(folder / f'{stem}.md', md), _write(folder / f'{stem}.csv', csv_table(df)),
-                                _write(folder / f'{stem}.tex', latex_table(df, caption, f'tab:{stem}', latex_labels)))}
+    paths = [_write(folder / f'{stem}.md', md), _write(folder / f'{stem}.csv', csv_table(df)),
+             _write(folder / f'{stem}.tex', latex_table(df, caption, f'tab:{stem}', latex_labels))]
+    return {p.name: p for p in paths}
 
 def gaps_markdown(gaps: pd.DataFrame, labels: dict) -> str:
     "A `paper_gaps` table in Markdown."
@@ -81,8 +91,9 @@ def gaps_markdown(gaps: pd.DataFrame, labels: dict) -> str:
     rows = [[labels.get(k, k), fmt(g['mean']), fmt(g['largest']), g['at'],
              f"{len(g['beyond'])} of {g['n']}" + (f": {', '.join(g['beyond'])}" if g['beyond'] else '')]
             for k, g in gaps.iterrows()]
-    return tabulate(rows, ['Model', 'mean abs. Δ', 'largest abs. Δ', 'at', 'datasets beyond 1 F1'], tablefmt='pipe',
-                    colalign=('left', 'right', 'right', 'left', 'left'), disable_numparse=True)
+    return tabulate(rows, ['Model', 'mean abs. Δ', 'largest abs. Δ', 'at', 'datasets beyond 1 F1'],
+                    tablefmt='pipe', colalign=('left', 'right', 'right', 'left', 'left'),
+                    disable_numparse=True)
 
 # %% ../nbs/07e_report.ipynb #f1f0af38
 def write_paper_tables(folder, rep: Report) -> dict:
@@ -90,18 +101,21 @@ def write_paper_tables(folder, rep: Report) -> dict:
     out, lab, tex = {}, labels(rep), labels(rep, latex=True)
     for t in rep.tables.values():
         md = render('table.md.j2', rep=rep, t=t, table=markdown_table(t.frame, lab))
-        out |= write_table(folder, t.stem, t.frame, md, f'{t.title}: test F1 (%), profile {rep.profile.name}.', tex)
-        md = render('vs_paper.md.j2', rep=rep, t=t, table=markdown_table(t.vs_paper, lab), gaps=gaps_markdown(t.gaps, lab))
+        caption = f'{t.title}: test F1 (%), profile {rep.profile.name}.'
+        out |= write_table(folder, t.stem, t.frame, md, caption, tex)
+        md = render('vs_paper.md.j2', rep=rep, t=t, table=markdown_table(t.vs_paper, lab),
+                    gaps=gaps_markdown(t.gaps, lab))
         out |= write_table(folder, f'{t.stem}_vs_paper', t.vs_paper, md,
                            f"{t.title}, ours and the paper's: test F1 (%), profile {rep.profile.name}.", tex)
     return out
 
 def write_feature_table(folder, rep: Report) -> dict:
-    "The 2021 table: single-teacher students by teacher type and distillation source; {} without 2021 analyses."
+    "The 2021 table: students by teacher type and distillation source ({} without 2021 analyses)."
     if not rep.features: return {}
-    md = render('table_2021.md.j2', rep=rep, a=rep.features, table=markdown_table(rep.features.table, labels(rep)))
-    return write_table(folder, 'table_2021', rep.features.table, md, 'Students of the 2021 analyses by teacher type and '
-                       f'distillation source: test F1 (%), profile {rep.profile.name}.', labels(rep, latex=True))
+    table = markdown_table(rep.features.table, labels(rep))
+    md = render('table_2021.md.j2', rep=rep, a=rep.features, table=table)
+    caption = f'Students by teacher type and distillation source: test F1 (%), profile {rep.profile.name}.'
+    return write_table(folder, 'table_2021', rep.features.table, md, caption, labels(rep, latex=True))
 
 # %% ../nbs/07e_report.ipynb #a10877db
 def ranks_markdown(a: Analysis) -> str:
@@ -113,8 +127,8 @@ def ranks_markdown(a: Analysis) -> str:
 def pvalues_markdown(pv: pd.DataFrame, labels: dict) -> str:
     "A matrix of p-values in Markdown, as printed (`pfmt`), '—' on the diagonal."
     from tabulate import tabulate
-    return tabulate([[labels[i], *('—' if i == j else pfmt(v) for j, v in row.items())] for i, row in pv.iterrows()],
-                    ['Model', *(labels[c] for c in pv.columns)], tablefmt='pipe',
+    rows = [[labels[i], *('—' if i == j else pfmt(v) for j, v in row.items())] for i, row in pv.iterrows()]
+    return tabulate(rows, ['Model', *(labels[c] for c in pv.columns)], tablefmt='pipe',
                     colalign=('left',) + ('right',) * len(pv.columns), disable_numparse=True)
 
 def write_ranking(folder, rep: Report, a: Analysis, alpha: float = 0.001) -> dict:
@@ -124,26 +138,31 @@ def write_ranking(folder, rep: Report, a: Analysis, alpha: float = 0.001) -> dic
     copies = [(k, m.same_as) for k, m in a.cells.models.items() if m.same_as]
     out[f'friedman_{name}.md'] = _write(folder / f'friedman_{name}.md', render(
         'friedman.md.j2', rep=rep, a=a, labels=lab, copies=copies, ranks_table=ranks_markdown(a)))
-    rows = [dict(analysis=name, blocks=x.blocks, n_blocks=x.n_blocks, dropped_blocks=x.dropped, n_models=len(x.models),
-                 models=' '.join(x.models), excluded=' '.join(x.excluded), statistic=x.statistic, p_value=x.pvalue,
-                 note=x.note) for x in (r, a.alternative)]
+    rows = [dict(analysis=name, blocks=x.blocks, n_blocks=x.n_blocks, dropped_blocks=x.dropped,
+                 n_models=len(x.models), models=' '.join(x.models), excluded=' '.join(x.excluded),
+                 statistic=x.statistic, p_value=x.pvalue, note=x.note) for x in (r, a.alternative)]
     csv = lambda df, **kw: df.to_csv(lineterminator='\n', float_format='%.6g', **kw)
-    out[f'friedman_{name}.csv'] = _write(folder / f'friedman_{name}.csv', csv(pd.DataFrame(rows), index=False))
+    out[f'friedman_{name}.csv'] = _write(folder / f'friedman_{name}.csv',
+                                         csv(pd.DataFrame(rows), index=False))
     ranks = pd.DataFrame({'model': r.mean_ranks.index, 'label': [lab[k] for k in r.mean_ranks.index],
-                          'mean_rank': r.mean_ranks.values, 'mean_f1': r.matrix.mean().reindex(r.mean_ranks.index).values})
-    out[f'ranks_{name}.csv'] = _write(folder / f'ranks_{name}.csv', ranks.to_csv(index=False, lineterminator='\n',
-                                                                               float_format='%.4f'))
+                          'mean_rank': r.mean_ranks.values,
+                          'mean_f1': r.matrix.mean().reindex(r.mean_ranks.index).values})
+    out[f'ranks_{name}.csv'] = _write(folder / f'ranks_{name}.csv',
+                                      ranks.to_csv(index=False, lineterminator='\n', float_format='%.4f'))
     for stem, pv in ((f'conover_{name}', r.pvalues), (f'conover_holm_{name}', r.pvalues_holm)):
         out[f'{stem}.csv'] = _write(folder / f'{stem}.csv', csv(pv.rename_axis('model'), na_rep=''))
     out[f'conover_{name}.md'] = _write(folder / f'conover_{name}.md', render(
         'conover.md.j2', rep=rep, a=a, tag=' (2021)' if suffix else '', suffix=suffix,
         unadjusted=pvalues_markdown(r.pvalues, lab), holm=pvalues_markdown(r.pvalues_holm, lab)))
-    if name == '2020': t2, t3 = "Figure 2: Conover p-values of the 2020 paper's models", "Figure 3: the 2020 paper's models"
+    if name == '2020':
+        t2, t3 = "Figure 2: Conover p-values of the 2020 paper's models", "Figure 3: the 2020 paper's models"
     else:
         what = f'students at α = {rep.profile.feature_alpha:g} by teacher type and distillation source'
         t2, t3 = f'Figure 2 (2021): Conover p-values, {what}', f'Figure 3 (2021): {what}'
-    for p in (save_figure(plot_conover(r, t2), folder / f'figure2{suffix}')
-              + save_figure(plot_ranks(r, alpha, f'{t3}, by mean rank', a.groups), folder / f'figure3{suffix}')):
+    figures = (save_figure(plot_conover(r, t2), folder / f'figure2{suffix}')
+               + save_figure(plot_ranks(r, alpha, f'{t3}, by mean rank', a.groups),
+                             folder / f'figure3{suffix}'))
+    for p in figures:
         out[p.name] = p
     return out
 
@@ -151,17 +170,19 @@ def write_ranking(folder, rep: Report, a: Analysis, alpha: float = 0.001) -> dic
 def claims_context(rep: Report) -> dict:
     "What the templates of *What reproduces* need besides the report: the labels, the gaps of Tables 1 and 2."
     lab = labels(rep)
-    return dict(rep=rep, labels=lab, gaps={s: gaps_markdown(rep.tables[s].gaps, lab) for s in ('table1', 'table2')})
+    gaps = {s: gaps_markdown(rep.tables[s].gaps, lab) for s in ('table1', 'table2')}
+    return dict(rep=rep, labels=lab, gaps=gaps)
 
 def write_claims(folder, rep: Report) -> dict:
     "*What reproduces* as `claims.md` and `claims.csv`; return {file name: path}."
     folder = Path(folder)
-    rows = [dict(claim=c.key, better=' '.join(c.better), worse=' '.join(c.worse), paper=c.paper, ours=c.ours, low=c.low,
-                 high=c.high, n_datasets=c.n_datasets, verdict=c.verdict, same_runs=c.same_runs,
-                 wins=' '.join(map(str, c.wins)), pairs=' '.join(f'{x:.6g}' for x in c.pairs)) for c in rep.claims]
+    rows = [dict(claim=c.key, better=' '.join(c.better), worse=' '.join(c.worse), paper=c.paper, ours=c.ours,
+                 low=c.low, high=c.high, n_datasets=c.n_datasets, verdict=c.verdict, same_runs=c.same_runs,
+                 wins=' '.join(map(str, c.wins)), pairs=' '.join(f'{x:.6g}' for x in c.pairs))
+            for c in rep.claims]
+    csv = pd.DataFrame(rows).to_csv(index=False, lineterminator='\n', float_format='%.4f')
     return {'claims.md': _write(folder / 'claims.md', render('claims.md.j2', **claims_context(rep))),
-            'claims.csv': _write(folder / 'claims.csv', pd.DataFrame(rows).to_csv(index=False, lineterminator='\n',
-                                                                                  float_format='%.4f'))}
+            'claims.csv': _write(folder / 'claims.csv', csv)}
 
 # %% ../nbs/07e_report.ipynb #8bf7f61d
 IGNORED_OPTIONS = ('device', 'threads')   # how a run was executed, not what it computes
@@ -174,17 +195,18 @@ def _flatten(d: dict, prefix: str = '') -> dict:
     return out
 
 def option_differences(rec: dict, prof: Profile) -> list:
-    "(option, the record's value, the profile's) for each option of a record that differs from its profile's settings."
+    "(option, the record's value, the profile's) for each option of a record that differs from its profile's."
     kind = 'mtm' if rec['kind'] in ('mtm', 'mtm-crf') else rec['kind']
     crf = {'model.output': 'crf'} if rec['kind'] == 'mtm-crf' else {}
     want = _flatten(prof.train_config(kind, rec.get('seed', 1), **crf).options())
-    if prof.precision == 'auto': want.pop('precision')          # fp32 or bf16, by machine: either is the profile's
+    if prof.precision == 'auto': want.pop('precision')      # fp32 or bf16 by machine: either is the profile's
     got = _flatten(rec.get('options') or {})
-    return [(k, repr(got[k]), repr(want[k])) for k in want if k in got and k not in IGNORED_OPTIONS and got[k] != want[k]]
+    return [(k, repr(got[k]), repr(want[k]))
+            for k in want if k in got and k not in IGNORED_OPTIONS and got[k] != want[k]]
 
 # %% ../nbs/07e_report.ipynb #8bf7f61e
 def missing_runs(rep: Report) -> list:
-    "Each missing run: its name, the columns and datasets it would fill, its seed, its tables, whether a record exists."
+    "Each missing run: its name, the columns and datasets it would fill, its seed and tables, if it exists."
     names, out = {r['run'] for r in rep.records}, []
     found = [(a, a.cells.missing.assign(table=a.name)) for a in (rep.paper, rep.features) if a]
     miss = pd.concat([m for _, m in found]) if found else pd.DataFrame(columns=['run'])
@@ -196,34 +218,42 @@ def missing_runs(rep: Report) -> list:
     return out
 
 def setup_facts(rep: Report) -> dict:
-    "What the README's setup says that the records tell: their protocols, code, settings, and the doubts about them."
+    "What the README's setup says that the records tell: their protocols, code, settings, and the doubts."
     used = set(rep.used)
     recs = [r for r in rep.records if r['run'] in used]
     opt = lambda r, k: str((r.get('options') or {}).get(k))
     dups = rep.paper.cells.duplicates + (rep.features.cells.duplicates if rep.features else [])
     return dict(records=recs, protocols=sorted({opt(r, 'protocol') for r in recs}),
                 draws=sorted({opt(r, 'draw') for r in rep.records if r['kind'] in ('mtm', 'mtm-crf')}),
-                versions=sorted({str(r.get('version')) for r in recs}), commits=sorted({str(r.get('git_commit')) for r in recs}),
+                versions=sorted({str(r.get('version')) for r in recs}),
+                commits=sorted({str(r.get('git_commit')) for r in recs}),
                 dirty=[r['run'] for r in recs if r.get('git_dirty')],
                 differences=[(r['run'], d) for r in recs if (d := option_differences(r, rep.profile))],
                 duplicates=sorted(set(dups)), missing=missing_runs(rep))
 
 # %% ../nbs/07e_report.ipynb #8f5a7586
-def write_reports(profile: str, runs=None, reports=None, blocks: str = 'runs', init_from_teacher: bool | None = None) -> dict:
-    """Write the tables, statistics, figures and README of `profile` from the records in `runs` (default
-    `runs/<profile>`) into `reports` (default `reports/<profile>`); return {file name: path}."""
+def write_reports(profile: str,                          # a profile of `PROFILES`
+                  runs=None,                             # the run folder (default `runs/<profile>`)
+                  reports=None,                          # the report folder (default `reports/<profile>`)
+                  blocks: str = 'runs',                  # of the Friedman tests: 'runs' or 'datasets'
+                  init_from_teacher: bool | None = None  # all from the teacher (None: as the runs say)
+                 ) -> dict:
+    "Write the report of `profile` from the records in `runs` into `reports`; return {file name: path}."
     prof = get_profile(profile)
     runs, folder = Path(runs or Path('runs') / prof.name), Path(reports or Path('reports') / prof.name)
-    if not runs.is_dir(): raise FileNotFoundError(f'no run folder {runs}: run the grid first (bioner-kd run --profile {prof.name})')
+    if not runs.is_dir():
+        raise FileNotFoundError(f'no run folder {runs}: run the grid first '
+                                f'(bioner-kd run --profile {prof.name})')
     rep = make_report(prof.name, runs, blocks, init_from_teacher)
     folder.mkdir(parents=True, exist_ok=True)
     out = write_paper_tables(folder, rep) | write_feature_table(folder, rep) | write_claims(folder, rep)
     analyses = [(a, s) for a, s in ((rep.paper, ''), (rep.features, '_2021')) if a]
     for a, _ in analyses: out |= write_ranking(folder, rep, a)
     both = lambda attr: pd.concat([getattr(a.cells, attr).assign(analysis=a.name) for a, _ in analyses])
-    out['scores.csv'] = _write(folder / 'scores.csv', both('scores')[['analysis', 'model', 'dataset', 'seed', 'run', 'f1']]
+    columns = ['analysis', 'model', 'dataset', 'seed', 'run']
+    out['scores.csv'] = _write(folder / 'scores.csv', both('scores')[columns + ['f1']]
                                .to_csv(index=False, lineterminator='\n'))
-    out['missing.csv'] = _write(folder / 'missing.csv', both('missing')[['analysis', 'model', 'dataset', 'seed', 'run']]
+    out['missing.csv'] = _write(folder / 'missing.csv', both('missing')[columns]
                                 .to_csv(index=False, lineterminator='\n'))
     lab = labels(rep)
     tables = {t.stem: markdown_table(t.frame, lab) for t in rep.tables.values()}
@@ -235,17 +265,20 @@ def write_reports(profile: str, runs=None, reports=None, blocks: str = 'runs', i
 
 # %% ../nbs/07e_report.ipynb #7d32d54c
 def check_report_params(profile: str, runs: str = '', reports: str = '') -> dict:
-    "The parameters of the report notebook, checked, with the default folders (`runs/<profile>`, `reports/<profile>`)."
-    if profile not in PROFILES: raise ValueError(f'report notebook: profile={profile!r}: expected one of {", ".join(PROFILES)}')
+    "The parameters of the report notebook, checked, with the default folders (`runs/<profile>`, ...)."
+    if profile not in PROFILES:
+        raise ValueError(f'report notebook: profile={profile!r}: expected one of {", ".join(PROFILES)}')
     runs, reports = runs or f'runs/{profile}', reports or f'reports/{profile}'
-    if not Path(runs).is_dir(): raise FileNotFoundError(f'report notebook: no run folder {runs} (from {Path.cwd()}): run the '
-                                                        f'grid first (bioner-kd run --profile {profile}) or pass runs=<folder>')
+    if not Path(runs).is_dir():
+        raise FileNotFoundError(f'report notebook: no run folder {runs} (from {Path.cwd()}): run the grid '
+                                f'first (bioner-kd run --profile {profile}) or pass runs=<folder>')
     return dict(profile=profile, runs=runs, reports=reports)
 
 def show_report(written: dict):
     "Display the tables (Markdown) and figures (PNG) that `write_reports` wrote, in the order of the README."
     from IPython.display import display, Markdown, Image
-    order = ['claims', 'table1', 'table2', 'table3', 'table4', 'friedman_2020', 'figure2', 'figure3', 'table_2021',
+    order = ['claims', 'table1', 'table2', 'table3', 'table4', 'friedman_2020', 'figure2', 'figure3',
+             'table_2021',
              'friedman_2021', 'figure2_2021', 'figure3_2021']
     for stem in order:
         if f'{stem}.md' in written: display(Markdown(written[f'{stem}.md'].read_text(encoding='utf-8')))

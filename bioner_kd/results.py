@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 
 from .train import Profile, get_profile
-from .cells import (Cells, ModelSpec, collect, feature_models, init_alphas, load_records, paper_models,
-                             published)
+from .cells import (Cells, ModelSpec, collect, feature_models, init_alphas, load_records,
+                             paper_models, published)
 from .tables import compare_table, f1_table, paper_gaps
-from .stats import BLOCKS, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Ranking, paired_bootstrap, rank_models
+from .stats import (BLOCKS, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Ranking, paired_bootstrap,
+                             rank_models)
 
 # %% auto #0
 __all__ = ['HOLDS', 'FAILS', 'UNSURE', 'NO_RUNS', 'Analysis', 'model_groups', 'analyse', 'PaperTable', 'paper_table_frames',
@@ -64,7 +65,8 @@ class PaperTable:
 def paper_table_frames(a: Analysis, prof: Profile) -> dict:
     "Tables 1-4 of the 2020 analysis `a`: {stem: PaperTable}."
     out = {}
-    for i, (teacher, pub) in enumerate([('single', False), ('ensemble', False), ('single', True), ('ensemble', True)]):
+    shapes = [('single', False), ('ensemble', False), ('single', True), ('ensemble', True)]
+    for i, (teacher, pub) in enumerate(shapes):
         students = [k for k, m in a.cells.models.items() if k.startswith('Student') and
                     k.startswith('StudentEns') == (teacher == 'ensemble')]
         keys = students if pub else ['MTM', 'STM'] + students
@@ -90,8 +92,8 @@ class Claim:
     high: float = math.nan
     n_datasets: int = 0       # datasets with every seed of every column compared
     verdict: str = NO_RUNS
-    wins: tuple = ()          # (b): (our datasets where the students beat the STM, of how many; the paper's, of how many)
-    pairs: tuple = ()         # (e): (pairs apart in the paper's direction, pairs, apart the other way, largest p, its Holm p)
+    wins: tuple = ()          # (b): (datasets where the students beat the STM, of how many; the paper's two)
+    pairs: tuple = ()         # (e): (apart the paper's way, pairs, apart the other way, largest p, Holm p)
     same_runs: bool = False   # both sides are the same runs: the difference is zero by construction
 
 def interval_verdict(low: float, high: float) -> str:
@@ -106,15 +108,21 @@ def _runs_of(models: dict, key: str) -> str:
     return key
 
 def run_differences(cells: Cells, better: list, worse: list) -> pd.DataFrame:
-    "Per (dataset, seed), the mean F1 of the columns `better` minus that of `worse`: datasets with every seed x seeds."
+    "The mean F1 of the columns `better` minus that of `worse`, per (dataset, seed) of the complete datasets."
     wide = cells.scores.pivot_table(index=['dataset', 'seed'], columns='model', values='f1', aggfunc='first')
-    wide = wide.reindex(index=pd.MultiIndex.from_product([cells.datasets, cells.seeds]), columns=better + worse)
+    index = pd.MultiIndex.from_product([cells.datasets, cells.seeds])
+    wide = wide.reindex(index=index, columns=better + worse)
     diff = (wide[better].mean(axis=1, skipna=False) - wide[worse].mean(axis=1, skipna=False)).unstack()
     return diff.reindex(index=list(cells.datasets), columns=list(cells.seeds)).dropna()
 
-def difference_claim(key: str, cells: Cells, better: list, worse: list, datasets, n_resamples: int = BOOTSTRAP_RESAMPLES,
-                     seed: int = BOOTSTRAP_SEED) -> Claim:
-    "A claim that the columns `better` have a higher mean F1 than `worse`, ours and the paper's (over `datasets`)."
+def difference_claim(key: str,                                 # 'a' to 'd'
+                     cells: Cells,                             # the cells of the 2020 analysis
+                     better: list, worse: list,                # the columns compared, `better` by the claim
+                     datasets,                                 # the datasets of the paper's figure
+                     n_resamples: int = BOOTSTRAP_RESAMPLES,   # of the paired bootstrap
+                     seed: int = BOOTSTRAP_SEED                # of the paired bootstrap
+                    ) -> Claim:
+    "A claim that the columns `better` have a higher mean F1 than `worse`: ours, the paper's, the verdict."
     if not all(k in cells.models for k in better + worse): return Claim(key, better, worse)
     p = published(better + worse, datasets).loc[list(datasets)]
     paper = float((p[better].mean(axis=1) - p[worse].mean(axis=1)).mean())
@@ -136,15 +144,19 @@ def separation_claim(r: Ranking, models: dict, alpha: float = 0.001) -> Claim:
     right = sum(r.mean_ranks[e] < r.mean_ranks[o] for e, o in apart)
     e, o = max(pairs, key=lambda eo: r.pvalues.loc[eo[0], eo[1]])
     verdict = HOLDS if right == len(pairs) else FAILS if right < len(apart) else UNSURE
-    return Claim('e', ens, rest, n_datasets=r.matrix.index.get_level_values('dataset').nunique(), verdict=verdict,
-                 pairs=(right, len(pairs), len(apart) - right, float(r.pvalues.loc[e, o]), float(r.pvalues_holm.loc[e, o])))
+    n = r.matrix.index.get_level_values('dataset').nunique()
+    p, holm = float(r.pvalues.loc[e, o]), float(r.pvalues_holm.loc[e, o])
+    return Claim('e', ens, rest, n_datasets=n, verdict=verdict,
+                 pairs=(right, len(pairs), len(apart) - right, p, holm))
 
 # %% ../nbs/07d_results.ipynb #7d17c0de
-def make_claims(a: Analysis, prof: Profile, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED) -> list:
+def make_claims(a: Analysis, prof: Profile, n_resamples: int = BOOTSTRAP_RESAMPLES,
+                seed: int = BOOTSTRAP_SEED) -> list:
     "The five claims of *What reproduces*, from the 2020 analysis `a`."
     below = [x for x in prof.alphas if x < 1]
     single, ens = [f'Student_a{x:g}' for x in below], [f'StudentEns_a{x:g}' for x in below]
-    claim = lambda key, better, worse: difference_claim(key, a.cells, better, worse, prof.datasets, n_resamples, seed)
+    claim = lambda key, better, worse: difference_claim(key, a.cells, better, worse, prof.datasets,
+                                                        n_resamples, seed)
     b = claim('b', single + ens, ['STM'])
     if b.n_datasets:
         ours = run_differences(a.cells, single + ens, ['STM']).mean(axis=1)
@@ -191,7 +203,8 @@ def make_report(profile: str, runs, blocks: str = 'runs', init_from_teacher: boo
     alphas = init_alphas(records, prof, init_from_teacher)
     paper = analyse('2020', records, paper_models(prof, alphas), prof.datasets, prof.seeds, blocks)
     fdatasets, fseeds = prof.scope_2021
-    features = analyse('2021', records, feature_models(prof), fdatasets, fseeds, blocks) if fdatasets and fseeds else None
+    features = (analyse('2021', records, feature_models(prof), fdatasets, fseeds, blocks)
+                if fdatasets and fseeds else None)
     used = set(paper.cells.scores.run) | (set(features.cells.scores.run) if features else set())
     flipped = paper_models(prof, [x for x in prof.alphas if x not in alphas]).values()
     other = [r['run'] for r in records if r['run'] not in used

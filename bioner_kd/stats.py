@@ -27,14 +27,16 @@ def distinct(models: dict) -> list:
     return [k for k, m in models.items() if m.same_as is None]
 
 def block_matrix(cells: Cells, keys=None, blocks: str = 'runs') -> tuple:
-    """F1 per block (rows) and model (columns; default: the distinct ones), complete blocks only; the models left out
-    (no data) and the number of blocks dropped."""
+    """F1 per block (rows) and model (columns; default: the distinct ones), complete blocks only; the models
+    left out (no data) and the number of blocks dropped."""
     if blocks not in BLOCKS: raise ValueError(f"blocks must be 'runs' or 'datasets', not {blocks!r}")
     keys = list(keys or distinct(cells.models))
     s = cells.scores[cells.scores.model.isin(keys)]
     if blocks == 'runs':
-        index = pd.MultiIndex.from_product([list(cells.datasets), list(cells.seeds)], names=['dataset', 'seed'])
-        m = s.pivot_table(index=['dataset', 'seed'], columns='model', values='f1', aggfunc='first') if len(s) else pd.DataFrame()
+        index = pd.MultiIndex.from_product([list(cells.datasets), list(cells.seeds)],
+                                           names=['dataset', 'seed'])
+        m = (s.pivot_table(index=['dataset', 'seed'], columns='model', values='f1', aggfunc='first')
+             if len(s) else pd.DataFrame())
     else:       # seed-averaged F1, only where every seed's run is there (as in the tables)
         index = pd.Index(list(cells.datasets), name='dataset')
         m = f1_table(cells, keys).loc[list(cells.datasets)]
@@ -73,40 +75,42 @@ class Ranking:
         return f'Friedman χ² = {self.statistic:.2f}, {peq(self.pvalue)}, {len(self.models)} models, {blocks}'
 
     def significant(self, alpha: float = 0.001) -> list:
-        "(better, worse, p, Holm p) of each pair whose unadjusted p is below `alpha`, the better by mean rank first."
+        "(better, worse, p, Holm p) of each pair whose unadjusted p is below `alpha`, better by rank first."
         order = list(self.mean_ranks.index)
         return [(a, b, float(self.pvalues.loc[a, b]), float(self.pvalues_holm.loc[a, b]))
                 for i, a in enumerate(order) for b in order[i + 1:] if self.pvalues.loc[a, b] < alpha]
 
 def friedman_conover(matrix: pd.DataFrame) -> tuple:
-    """Friedman chi-square and p-value, mean ranks (1 = best), Conover p-values (unadjusted, Holm) of a blocks x models
-    F1 matrix; and why, when undefined."""
+    """Friedman chi-square and p-value, mean ranks (1 = best), Conover p-values (unadjusted, Holm) of a blocks
+    x models F1 matrix; and why, when undefined."""
     import scipy.stats as ss, scikit_posthocs as sp
     n, k = matrix.shape
     keys = list(matrix.columns)
     undefined = pd.DataFrame(np.where(np.eye(k, dtype=bool), 1.0, np.nan), index=keys, columns=keys)
-    ranks = pd.Series(ss.rankdata(-matrix.to_numpy(), axis=1).mean(axis=0) if n else np.full(k, np.nan), index=keys)
-    ranks = ranks.sort_values(kind='stable')
+    ranks = ss.rankdata(-matrix.to_numpy(), axis=1).mean(axis=0) if n else np.full(k, np.nan)
+    ranks = pd.Series(ranks, index=keys).sort_values(kind='stable')
     if k < 3 or n < 2:
         note = f'undefined: it needs 3 models and 2 complete blocks, there are {k} and {n}'
         return math.nan, math.nan, ranks, undefined, undefined, note
     if (matrix.nunique(axis=1) == 1).all():
-        return math.nan, math.nan, ranks, undefined, undefined, f'undefined: in each of the {n} blocks every model has the same F1'
+        note = f'undefined: in each of the {n} blocks every model has the same F1'
+        return math.nan, math.nan, ranks, undefined, undefined, note
     data = pd.DataFrame(matrix.to_numpy(), columns=keys)      # rows: blocks, columns: models
     with warnings.catch_warnings(), np.errstate(all='ignore'):
         warnings.simplefilter('ignore')
         stat, p = ss.friedmanchisquare(*(matrix[c].to_numpy() for c in keys))
-        pv, holm = (sp.posthoc_conover_friedman(data, p_adjust=a).loc[keys, keys].astype(float) for a in (None, 'holm'))
+        pv, holm = (sp.posthoc_conover_friedman(data, p_adjust=a).loc[keys, keys].astype(float)
+                    for a in (None, 'holm'))
     return float(stat), float(p), ranks, pv, holm, ''
 
 # %% ../nbs/07b_stats.ipynb #ae102c1f
 def rank_models(cells: Cells, keys=None, blocks: str = 'runs') -> Ranking:
-    "The Friedman test and the Conover comparisons of the models `keys` (default: the distinct ones) over `blocks`."
+    "The Friedman test and the Conover comparisons of the models `keys` (default: the distinct ones)."
     keys = list(keys or distinct(cells.models))
     matrix, excluded, dropped = block_matrix(cells, keys, blocks)
     stat, p, ranks, pv, holm, note = friedman_conover(matrix)
-    return Ranking(list(matrix.columns), {k: cells.models[k].short for k in keys}, blocks, matrix, stat, p, ranks, pv,
-                   holm, excluded, dropped, note)
+    return Ranking(list(matrix.columns), {k: cells.models[k].short for k in keys}, blocks, matrix, stat, p,
+                   ranks, pv, holm, excluded, dropped, note)
 
 # %% ../nbs/07b_stats.ipynb #7b21c0de
 P_LEVELS = (0.001, 0.01, 0.05)     # the significance levels the report marks
@@ -140,14 +144,19 @@ def cliques(pvalues: pd.DataFrame, alpha: float = 0.001) -> list:
         for v in [v for v in keys if v in p]:
             grow(r | {v}, p & near[v], x & near[v]); p = p - {v}; x = x | {v}
     grow(set(), set(keys), set())
-    return sorted((tuple(k for k in keys if k in c) for c in found if len(c) > 1), key=lambda c: [keys.index(k) for k in c])
+    found = (tuple(k for k in keys if k in c) for c in found if len(c) > 1)
+    return sorted(found, key=lambda c: [keys.index(k) for k in c])
 
 # %% ../nbs/07b_stats.ipynb #7b31c0de
 BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED = 10_000, 0
 
-def paired_bootstrap(diff, n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED, level: float = 0.95) -> tuple:
-    """The mean of `diff` (datasets x seeds: each a paired difference; no NaN) and the `level` percentile interval of
-    its mean over resamples of the datasets, and of the seeds within each drawn dataset."""
+def paired_bootstrap(diff,                                  # datasets x seeds: paired differences, no NaN
+                     n_resamples: int = BOOTSTRAP_RESAMPLES,  # how many resamples
+                     seed: int = BOOTSTRAP_SEED,              # of the resamples' random numbers
+                     level: float = 0.95                      # of the interval
+                    ) -> tuple:
+    """The mean of `diff` and the `level` percentile interval of its mean over resamples of the datasets, and
+    of the seeds within each drawn dataset."""
     x = np.asarray(diff, dtype=float)
     x = x[:, None] if x.ndim == 1 else x
     n, s = x.shape

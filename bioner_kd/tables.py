@@ -18,7 +18,7 @@ __all__ = ['VARIANCE_DDOF', 'PARTS', 'LATEX_PARTS', 'f1_table', 'compare_table',
 VARIANCE_DDOF = 1   # sample variance across seeds (numpy's default would be ddof=0)
 
 def f1_table(cells: Cells, keys=None) -> pd.DataFrame:
-    "Mean test F1 over the seeds per dataset (rows) and model (columns), then `Average` and `Average Variance`."
+    "Mean test F1 over the seeds per dataset (rows) and model (columns), then Average and Average Variance."
     keys = list(keys or cells.models)
     mean = pd.DataFrame(np.nan, index=list(cells.datasets), columns=keys)
     var = mean.copy()
@@ -26,11 +26,12 @@ def f1_table(cells: Cells, keys=None) -> pd.DataFrame:
         if m not in keys or set(g.seed) != set(cells.seeds): continue       # never a mean over fewer seeds
         mean.loc[d, m] = g.f1.mean()
         var.loc[d, m] = g.f1.var(ddof=VARIANCE_DDOF) if len(g) > VARIANCE_DDOF else np.nan
-    return pd.concat([mean, pd.DataFrame([mean.mean(skipna=False), var.mean(skipna=False)], index=list(SUMMARY_ROWS))])
+    summary = pd.DataFrame([mean.mean(skipna=False), var.mean(skipna=False)], index=list(SUMMARY_ROWS))
+    return pd.concat([mean, summary])
 
 # %% ../nbs/07a_tables.ipynb #e7a3c30c
 def compare_table(ours: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
-    "For each column of `ours`: ours, the paper's and their difference (ours rounded to 2 decimals, minus the paper's)."
+    "For each column of `ours`: ours, the paper's, and ours (rounded to 2 decimals) minus the paper's."
     parts = {}
     for k in ours.columns:
         o = ours[k].round(2)
@@ -39,13 +40,14 @@ def compare_table(ours: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
 
 # %% ../nbs/07a_tables.ipynb #7a10c0de
 def paper_gaps(cmp: pd.DataFrame, datasets, beyond: float = 1.0) -> pd.DataFrame:
-    """Per model of a `compare_table`: the mean and largest |ours − paper| over `datasets`, the dataset of the largest,
-    and the datasets whose |ours − paper| exceeds `beyond` F1 (NaN and empty where no cell has both numbers)."""
+    """Per model of a `compare_table`: the mean and largest |ours − paper| over `datasets`, the dataset of the
+    largest, and the datasets whose |ours − paper| exceeds `beyond` F1 (NaN, empty where no cell has both)."""
     rows = {}
     for k in dict.fromkeys(c[0] for c in cmp.columns):
         gap = cmp.loc[list(datasets), (k, 'delta')].abs().dropna()
         rows[k] = dict(mean=gap.mean() if len(gap) else np.nan, largest=gap.max() if len(gap) else np.nan,
-                       at=gap.idxmax() if len(gap) else '', n=len(gap), beyond=[d for d in gap.index if gap[d] > beyond])
+                       at=gap.idxmax() if len(gap) else '', n=len(gap),
+                       beyond=[d for d in gap.index if gap[d] > beyond])
     return pd.DataFrame.from_dict(rows, orient='index')
 
 # %% ../nbs/07a_tables.ipynb #e2f3e205
@@ -60,7 +62,8 @@ def fmt(x, signed: bool = False) -> str:
 
 # %% ../nbs/07a_tables.ipynb #e2f3e206
 def _flat(col, labels: dict, parts: dict) -> str:
-    return f'{labels.get(col[0], col[0])} {parts[col[1]]}' if isinstance(col, tuple) else labels.get(col, str(col))
+    if isinstance(col, tuple): return f'{labels.get(col[0], col[0])} {parts[col[1]]}'
+    return labels.get(col, str(col))
 
 def _cells(df: pd.DataFrame) -> list:
     return [[str(i)] + [fmt(v, isinstance(c, tuple) and c[1] == 'delta') for c, v in row.items()]
@@ -69,7 +72,8 @@ def _cells(df: pd.DataFrame) -> list:
 def markdown_table(df: pd.DataFrame, labels: dict | None = None, index_name: str = 'Dataset') -> str:
     "`df` (numbers) as a Markdown table with 2 decimals, missing numbers empty; `labels` renames the columns."
     from tabulate import tabulate
-    return tabulate(_cells(df), [index_name] + [_flat(c, labels or {}, PARTS) for c in df.columns], tablefmt='pipe',
+    heads = [index_name] + [_flat(c, labels or {}, PARTS) for c in df.columns]
+    return tabulate(_cells(df), heads, tablefmt='pipe',
                     colalign=('left',) + ('right',) * len(df.columns), disable_numparse=True)
 
 def csv_table(df: pd.DataFrame, index_name: str = 'dataset') -> str:
@@ -81,12 +85,16 @@ def csv_table(df: pd.DataFrame, index_name: str = 'dataset') -> str:
 # %% ../nbs/07a_tables.ipynb #e2f3e207
 def _tex(s: str) -> str: return ''.join('\\' + ch if ch in '&%$#_{}' else ch for ch in s)
 
-def latex_table(df: pd.DataFrame, caption: str, label: str, labels: dict | None = None, index_name: str = 'Dataset') -> str:
-    "`df` as a LaTeX booktabs table, 2 decimals; `labels` are LaTeX column names; (model, part) columns grouped."
+def latex_table(df: pd.DataFrame,              # the numbers; (model, part) columns get a grouped header
+                caption: str, label: str,       # LaTeX \\caption and \\label
+                labels: dict | None = None,     # {column: LaTeX name}
+                index_name: str = 'Dataset'     # the header of the first column
+               ) -> str:
+    "`df` as a LaTeX booktabs table, 2 decimals, missing numbers empty."
     labels, cols = labels or {}, list(df.columns)
-    lines = ['% needs \\usepackage{booktabs} (and amssymb for \\bigstar)', r'\begin{table}[ht]', r'\centering', r'\small',
-             f'\\caption{{{_tex(caption)}}}', f'\\label{{{label}}}', f'\\begin{{tabular}}{{l{"r" * len(cols)}}}',
-             r'\toprule']
+    lines = ['% needs \\usepackage{booktabs} (and amssymb for \\bigstar)', r'\begin{table}[ht]',
+             r'\centering', r'\small', f'\\caption{{{_tex(caption)}}}', f'\\label{{{label}}}',
+             f'\\begin{{tabular}}{{l{"r" * len(cols)}}}', r'\toprule']
     if cols and isinstance(cols[0], tuple):
         groups = list(dict.fromkeys(c[0] for c in cols))
         spans = [sum(c[0] == g for c in cols) for g in groups]
