@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from .data import EncodedSplit, Sentence, encode_split, length_batches, make_batch
+from .models import autocast, resolve_precision
 
 # %% auto #0
 __all__ = ['entity_scores', 'ids_to_tags', 'predict_ids', 'predict', 'evaluate', 'tag']
@@ -32,26 +33,26 @@ def ids_to_tags(ids: np.ndarray, tagset) -> list:
     return [tagset[i] for i in ids]
 
 @torch.no_grad()
-def predict_ids(model, enc: EncodedSplit, dataset: str, batch_size: int = 128, device='cpu', bf16: bool = False) -> np.ndarray:
+def predict_ids(model, enc: EncodedSplit, dataset: str, batch_size: int = 128, device='cpu', precision: str = 'fp32') -> np.ndarray:
     "The predicted tag id of every token of `enc`, in its flat token order."
     was_training = model.training
     model.eval()
     ids = np.zeros(enc.n_tokens, np.int64)
     device = torch.device(device)
+    precision = resolve_precision(precision, device)
     nonempty = np.flatnonzero(enc.lengths)
     try:
         for batch in length_batches(enc.lengths[nonempty], batch_size, shuffle=False):
             b = make_batch(enc, nonempty[batch]).to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                out = model(b, dataset)
+            with autocast(precision, device): out = model(b, dataset)
             ids[b.positions[b.mask].cpu().numpy()] = model.decode(out, b, dataset)[b.mask].cpu().numpy()
     finally:
         model.train(was_training)
     return ids
 
-def predict(model, enc: EncodedSplit, dataset: str, batch_size: int = 128, device='cpu', bf16: bool = False) -> list:
+def predict(model, enc: EncodedSplit, dataset: str, batch_size: int = 128, device='cpu', precision: str = 'fp32') -> list:
     "The predicted tags of every sentence of `enc`, in order."
-    ids = predict_ids(model, enc, dataset, batch_size, device, bf16)
+    ids = predict_ids(model, enc, dataset, batch_size, device, precision)
     return [ids_to_tags(ids[a:b], enc.tagset) for a, b in zip(enc.offsets[:-1], enc.offsets[1:])]
 
 def evaluate(model, enc: EncodedSplit, dataset: str, **kwargs) -> dict:
