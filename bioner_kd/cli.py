@@ -125,7 +125,7 @@ def report_cmd(args) -> int:
 def bench_cmd(args) -> int:
     from bioner_kd.bench import benchmark, summary
     df = benchmark(hidden=args.hidden, precisions=args.precision, stm_sentences=args.stm_sentences,
-                   mtm_sentences=args.mtm_sentences, rounds=args.rounds, threads=args.threads)
+                   mtm_sentences=args.mtm_sentences, rounds=args.rounds, threads=args.threads, device=args.device)
     print(df.to_string(index=False, float_format=lambda x: f'{x:.2f}' if x < 10 else f'{x:.0f}'))
     print(summary(df)); return 0
 
@@ -257,6 +257,7 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument('--precision', nargs='+', choices=PRECISIONS, default=['fp32', 'bf16'],
                    help='precisions to measure (default: fp32 bf16)')
     q.add_argument('--threads', type=int, default=1, help='torch threads (default 1)')
+    q.add_argument('--device', default='cpu', help='cpu, cuda, cuda:1 ... (default cpu)')
     q.add_argument('--stm-sentences', type=int, default=2000, help='STM training sentences of NCBI (default 2000)')
     q.add_argument('--mtm-sentences', type=int, default=200, help='MTM training sentences per dataset (default 200)')
     q.add_argument('--rounds', type=int, default=3, help='alternating rounds; the median is reported (default 3)')
