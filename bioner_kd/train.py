@@ -46,7 +46,7 @@ class TrainConfig:
     max_test_sentences: int | None = None  # per dataset, for test and devel
     device: str = 'cpu'
     threads: int = 1                       # torch threads: two 1-thread jobs beat one 2-thread job on a CPU
-    precision: str = 'fp32'                # 'auto', 'fp32' or 'bf16' (`02_models`; 'auto': bf16 where native)
+    precision: str = 'auto'                # 'auto', 'fp32' or 'bf16' (`02_models`; 'auto': bf16 where native)
     per_task_embedding_optimizer: bool = False   # MTM: each dataset its own SparseAdam for the embedding
     progress: bool = True
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -106,7 +106,7 @@ class Profile:
     crf_targets: str = 'emissions'  # what a CRF teacher distils: 'emissions' or 'marginals'
     keep_student_checkpoints: bool = True   # STM and student checkpoints (teachers' are always kept)
     device: str = 'cpu'
-    precision: str = 'fp32'         # 'auto', 'fp32' or 'bf16'
+    precision: str = 'auto'         # 'auto', 'fp32' or 'bf16'
     init_alphas: tuple = ()         # alphas whose students start from their teacher's weights (see `05_distill`)
 
     @property
