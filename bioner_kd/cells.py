@@ -136,7 +136,7 @@ def _synthetic_record(prof: Profile, node, seed: int) -> tuple:
                teacher=p['teacher'], teacher_type=p['teacher_type'], distill=vars(distill),
                teacher_runs=[f'{prefix}-seed{s}'
                              for s in ([seed] if p['teacher'] == 'single' else prof.teacher_seeds)],
-               init_from=f'{prefix}-seed{seed}.pt' if init else None)
+               init_from=f'{prefix}-seed{seed}.safetensors' if init else None)
     source = next(s for s, l in SOURCES.items() if tuple(sorted(p['features'])) == l)
     if p['teacher_type'] == 'softmax' and source == 'logits':
         return rec, f"{'Student' if p['teacher'] == 'single' else 'StudentEns'}_a{p['alpha']:g}"
