@@ -15,7 +15,7 @@ from .train import PROFILES, Profile, get_profile
 from .tables import VARIANCE_DDOF, csv_table, fmt, latex_table, markdown_table
 from .stats import BLOCK_NAMES, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, pfmt, peq
 from .figures import plot_conover, plot_ranks, save_figure
-from .results import Analysis, Report, make_report
+from .analysis import Analysis, Report, make_report
 
 # %% auto #0
 __all__ = ['PUBLISHED_LABELS', 'PUBLISHED_LATEX', 'IGNORED_OPTIONS', 'templates', 'unwrap', 'render', 'labels', 'write_table',
