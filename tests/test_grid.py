@@ -65,16 +65,18 @@ def test_smoke_tables_from_records(smoke_grid, tmp_path):
         assert t1.loc[d, 'STM'] == pytest.approx(round(np.mean(stm), 2), abs=1e-9)
         assert t2.loc[d, 'StudentEns_a0.5'] == pytest.approx(round(np.mean(ens), 2), abs=1e-9)
     assert not t1.isna().any().any()
-    # the literal alpha = 1 student is the STM: its columns show the STM's runs, and the Friedman test counts it once
+    # the literal alpha = 1 student is the STM: its columns show the STM's runs, the Friedman test counts it once
     assert (t1['Student_a1'] == t1['STM']).all() and (t2['StudentEns_a1'] == t2['STM']).all()
     assert not any(r['kind'] == 'student' and r['distill']['alpha'] == 1 for r in recs)
     f1 = lambda d, s, keep: next(r['scores'][d]['test']['f1'] for r in recs if r['seed'] == s and keep(r)
                                  and (r['kind'] == 'mtm' or r['datasets'] == [d]))
-    student = lambda teacher, a: lambda r: (r['kind'] == 'student' and r['teacher'] == teacher and r['distill']['alpha'] == a
-                                            and r['teacher_type'] == 'softmax' and not r['distill']['features'])
-    distinct = [lambda r: r['kind'] == 'mtm', lambda r: r['kind'] == 'stm'] + [student(t, a) for t in ('single', 'ensemble')
-                                                                                 for a in (0, 0.5)]
-    blocks = np.array([[f1(d, s, keep) for keep in distinct] for d in ('BioNLP13GE', 'ExPTM', 'NCBI') for s in (1, 2)])
+    student = lambda teacher, a: lambda r: (r['kind'] == 'student' and r['teacher'] == teacher
+                                            and r['distill']['alpha'] == a and r['teacher_type'] == 'softmax'
+                                            and not r['distill']['features'])
+    distinct = [lambda r: r['kind'] == 'mtm', lambda r: r['kind'] == 'stm']
+    distinct += [student(t, a) for t in ('single', 'ensemble') for a in (0, 0.5)]
+    blocks = np.array([[f1(d, s, keep) for keep in distinct] for d in ('BioNLP13GE', 'ExPTM', 'NCBI')
+                       for s in (1, 2)])
     friedman = pd.read_csv(written['friedman_2020.csv'])
     assert friedman.n_models[0] == 6
     if not (blocks == blocks[:, :1]).all():
