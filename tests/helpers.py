@@ -1,5 +1,5 @@
-"Helpers shared by the test files: the installed command line, a quiet local HTTP server."
-import functools, http.server, subprocess, sys, threading
+"Helpers shared by the test files: the installed command line, a quiet local HTTP server, polling with a deadline."
+import functools, http.server, subprocess, sys, threading, time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,3 +25,13 @@ def serve(directory: Path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try: yield f'http://127.0.0.1:{server.server_address[1]}'
     finally: server.shutdown(); server.server_close()
+
+
+def wait_until(condition, timeout: float, message: str, proc: subprocess.Popen | None = None):
+    "Poll `condition` until it is true; fail with `message` after `timeout` seconds, or at once if `proc` has exited."
+    deadline = time.time() + timeout
+    while not condition():
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f'{message}: the command exited with {proc.returncode}\n{proc.stdout.read() if proc.stdout else ""}')
+        if time.time() > deadline: raise AssertionError(f'{message} within {timeout}s')
+        time.sleep(0.2)
