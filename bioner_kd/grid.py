@@ -219,11 +219,11 @@ class NodeFailed(Exception):
 def _error_line(e: BaseException) -> str:
     "The last line of a traceback, `SomeError: message`, on one line of at most 300 characters."
     import papermill as pm
-    name, value = (e.ename, e.evalue) if isinstance(e, pm.PapermillExecutionError) else (type(e).__name__, str(e))
-    return ' '.join(l.strip() for l in f'{name}: {value}'.splitlines() if l.strip())[:300]
+    kind, msg = (e.ename, e.evalue) if isinstance(e, pm.PapermillExecutionError) else (type(e).__name__, str(e))
+    return ' '.join(l.strip() for l in f'{kind}: {msg}'.splitlines() if l.strip())[:300]
 
 def _tell(topic: str | None, **event):
-    "Send an event of a node (started, kernel retried) to the command that listens on `topic`, from a Dask worker."
+    "From a Dask worker, tell the command that listens on `topic` that a node started, or retried its kernel."
     if topic is None: return
     from distributed import get_worker
     try: worker = get_worker()
@@ -233,13 +233,13 @@ def _tell(topic: str | None, **event):
 KERNEL_TRIES = 3      # starts of a node's Jupyter kernel before the node is reported failed
 
 def execute_node(node: Node, out, topic: str | None = None, env: dict | None = None, *needs) -> str:
-    "Run `node`, the papermill execution of its notebook, into `out`, or raise `NodeFailed`. `needs`: what it waited for."
+    "Run `node`, the papermill execution of its notebook, into `out`, or raise `NodeFailed`; `needs` are ignored."
     import papermill as pm
     out = Path(out)
     nb_out, log = out / 'notebooks' / f'{node.name}.ipynb', out / 'logs' / f'{node.name}.log'
     for p in (nb_out, log): p.parent.mkdir(parents=True, exist_ok=True)
     params = dict(node.params, out=str(out))
-    (out / 'logs' / f'{node.name}.params.json').write_text(json.dumps(params))     # `papermill NB OUT -f` re-runs it by hand
+    (out / 'logs' / f'{node.name}.params.json').write_text(json.dumps(params))   # `papermill NB OUT -f` runs it again
     os.environ.update(env or {})          # the command's BIONER_KD_* settings, for the kernel to inherit
     _tell(topic, node=node.name, event='started')
     for attempt in range(1, KERNEL_TRIES + 1):
@@ -248,13 +248,13 @@ def execute_node(node: Node, out, topic: str | None = None, env: dict | None = N
             with open(log, 'w') as f:
                 pm.execute_notebook(str(experiments_dir() / f'{node.notebook}.ipynb'), str(nb_out), parameters=params,
                                     kernel_name='python3', progress_bar=False, stdout_file=f, stderr_file=f,
-                                    extra_arguments=['--IPKernelApp.log_level=CRITICAL'],     # its log is not the run's: keep it off the console
+                                    extra_arguments=['--IPKernelApp.log_level=CRITICAL'],   # not on our console
                                     on_notebook_start=lambda **_: ready.append(True))
             return node.name
         except Exception as e:
             if ready or attempt == KERNEL_TRIES: raise NodeFailed(node.name, _error_line(e)) from None
             _tell(topic, node=node.name, event='kernel retried', attempt=attempt, error=_error_line(e))
-            time.sleep(attempt * random.uniform(0.5, 1.5))      # apart from the other workers racing for ports
+            time.sleep(attempt * random.uniform(0.5, 1.5))      # apart from other workers racing for ports
 
 # %% ../nbs/06_grid.ipynb #be8646fa
 @dataclass
@@ -302,55 +302,58 @@ CLUSTERS = ('local', 'slurm')
 
 def _check_where(scheduler: str | None, cluster: str):
     if cluster not in CLUSTERS: raise ValueError(f'cluster={cluster!r}: expected one of {", ".join(CLUSTERS)}')
-    if scheduler and cluster != 'local': raise ValueError(f'a scheduler ({scheduler}) or a {cluster} cluster: not both')
+    if scheduler and cluster != 'local': raise ValueError(f'a scheduler ({scheduler}) or a {cluster} cluster, not both')
 
 @contextmanager
 def grid_client(jobs: int | None = None, scheduler: str | None = None, cluster: str = 'local', gpu: bool = False):
-    "A Dask client on the cluster at `scheduler`, or on a `cluster` of `jobs` workers that it starts and closes."
+    "A Dask client of the cluster at `scheduler`, or of a `cluster` of `jobs` workers that it starts and closes."
     from distributed import Client, LocalCluster
     _check_where(scheduler, cluster)
     if scheduler:
-        with Client(scheduler) as client: yield client           # closing the client leaves the user's cluster running
+        with Client(scheduler) as client: yield client       # closing the client leaves the user's cluster running
         return
     jobs = jobs or os.cpu_count() or 1
     if cluster == 'slurm':
         from dask_jobqueue import SLURMCluster
-        workers = SLURMCluster()                                   # configured by jobqueue.slurm in Dask's config
+        workers = SLURMCluster()                               # configured by jobqueue.slurm in Dask's config
     else:
-        workers = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host='127.0.0.1', memory_limit=0,
-                               resources={'GPU': 1} if gpu else None, silence_logs=logging.CRITICAL,
+        workers = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host='127.0.0.1',
+                               memory_limit=0, resources={'GPU': 1} if gpu else None, silence_logs=logging.CRITICAL,
                                dashboard_address='127.0.0.1:8787' if importlib.util.find_spec('bokeh') else None)
     with workers, Client(workers) as client:
-        if cluster == 'slurm': workers.scale(jobs)                 # submits the jobs
+        if cluster == 'slurm': workers.scale(jobs)             # submits the jobs
         yield client
 
 def _sees(probe: str) -> bool: return Path(probe).is_file() and Path(probe).read_text() == Path(probe).name
 
 def check_workers(client, out: Path, gpu: bool = False, timeout: float | None = 60):
-    "Before anything is submitted: a worker is there, every worker sees the run folder, one has a GPU if the runs need it."
+    "Before anything is submitted: a worker is there, all see the run folder, one has a GPU if the runs need it."
     try: client.wait_for_workers(1, timeout=timeout)
-    except TimeoutError: raise RuntimeError(f'no Dask worker joined the scheduler {client.scheduler.address} in {timeout}s') from None
+    except TimeoutError:
+        raise RuntimeError(f'no Dask worker joined the scheduler {client.scheduler.address} in {timeout}s') from None
     probe = Path(out) / f'.probe-{uuid.uuid4().hex}'
     probe.write_text(probe.name)
     try: seen = client.run(_sees, str(probe))
     finally: probe.unlink()
     if blind := sorted(w for w, ok in seen.items() if not ok):
-        raise RuntimeError(f'the Dask worker(s) {", ".join(blind)} cannot see the run folder {out}: it must be on a '
-                           f'filesystem they share, under the same path')
+        raise RuntimeError(f'the Dask worker(s) {", ".join(blind)} cannot see the run folder {out}: '
+                           f'it must be on a filesystem they share, under the same path')
     if gpu and not any('GPU' in w.get('resources', {}) for w in client.scheduler_info()['workers'].values()):
-        raise RuntimeError('the runs train on CUDA and no Dask worker has a GPU: start the workers with --resources GPU=1')
+        raise RuntimeError('the runs train on CUDA and no Dask worker has a GPU: '
+                           'start the workers with --resources GPU=1')
 
 # %% ../nbs/06_grid.ipynb #3c16db5d
 def _uses_gpu(node: Node) -> bool: return get_profile(node.params['profile']).device.startswith('cuda')
 
 def submit_grid(client, nodes: list, out, topic: str | None = None) -> dict:
-    "Submit each node as a Dask task that waits for the tasks of the nodes it needs; return their futures by name."
+    "Submit each node as a Dask task that waits for the tasks of the nodes it needs; return the futures by name."
     env = {k: v for k, v in os.environ.items() if k.startswith('BIONER_KD_')}
     by_name, run, futures = {n.name: n for n in nodes}, uuid.uuid4().hex[:8], {}
     for name in graphlib.TopologicalSorter({n.name: [d for d in n.needs if d in by_name] for n in nodes}).static_order():
         n = by_name[name]
-        futures[name] = client.submit(execute_node, n, str(out), topic, env, *[futures[d] for d in n.needs if d in futures],
-                                      key=f'{name}-{run}', priority=n.cost, resources={'GPU': 1} if _uses_gpu(n) else None)
+        needs = [futures[d] for d in n.needs if d in futures]
+        futures[name] = client.submit(execute_node, n, str(out), topic, env, *needs, key=f'{name}-{run}',
+                                      priority=n.cost, resources={'GPU': 1} if _uses_gpu(n) else None)
     return futures
 
 def _outcome(name: str, future, names: dict) -> tuple:
@@ -361,7 +364,7 @@ def _outcome(name: str, future, names: dict) -> tuple:
     e = future.exception()
     cause = e.name if isinstance(e, NodeFailed) else names.get(e.task, name) if isinstance(e, KilledWorker) else name
     if cause != name: return 'blocked', cause
-    if isinstance(e, KilledWorker): return 'failed', f'the workers running it died {e.allowed_failures + 1} times (out of memory?)'
+    if isinstance(e, KilledWorker): return 'failed', f'its worker died {e.allowed_failures + 1} times (out of memory?)'
     return 'failed', e.error if isinstance(e, NodeFailed) else _error_line(e)
 
 # %% ../nbs/06_grid.ipynb #60f48faf
@@ -371,15 +374,15 @@ def _follow(client, nodes: list, out: Path, res: GridResult, progress: bool = Tr
     def on_event(event):                  # in the client's thread: a worker says that a node started, or retried
         e = event[1]
         if e['node'] in settled: return
-        if e['event'] == 'started':
-            if e['node'] in running: tqdm.write(f"{e['node']}: started again on {e['worker']} (its worker was lost)")
-            running[e['node']] = e['worker']
-        else: tqdm.write(f"{e['node']}: its Jupyter kernel did not start ({e['error']}), try {e['attempt'] + 1} of {KERNEL_TRIES}")
+        if e['event'] != 'started':
+            tqdm.write(f"{e['node']}: its Jupyter kernel did not start ({e['error']}), try {e['attempt'] + 1}")
+        elif e['node'] in running: tqdm.write(f"{e['node']}: started again on {e['worker']} (its worker was lost)")
+        running[e['node']] = e['worker']
     client.subscribe_topic(topic, on_event)
     left = submit_grid(client, nodes, out, topic)
     names = {f.key: name for name, f in left.items()}
-    bar = tqdm(total=sum(n.cost for n in nodes), disable=not progress, smoothing=0.1, mininterval=1, desc=f'grid {res.profile}',
-               bar_format='{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]')
+    bar = tqdm(total=sum(n.cost for n in nodes), disable=not progress, smoothing=0.1, mininterval=1,
+               desc=f'grid {res.profile}', bar_format='{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]')
     shown, total = [''], len(res.skipped) + len(nodes)
     def show():       # only on a change of state: a log file gets one line per event, not one per poll
         state = (f'done {len(res.done) + len(res.skipped)}/{total}, failed {len(res.failed)}, '
@@ -394,7 +397,7 @@ def _follow(client, nodes: list, out: Path, res: GridResult, progress: bool = Tr
                 if future.status == 'pending': continue
                 del left[name]; settled.add(name); running.pop(name, None)
                 how, why = _outcome(name, future, names)
-                if how == 'done' and not by_name[name].done(out): how, why = 'failed', 'it ran but did not write its records'
+                if how == 'done' and not by_name[name].done(out): how, why = 'failed', 'it wrote no complete records'
                 if how == 'done': res.done.append(name)
                 elif how == 'blocked': res.blocked[name] = why
                 else:
@@ -412,7 +415,7 @@ def _follow(client, nodes: list, out: Path, res: GridResult, progress: bool = Tr
 def run_grid(profile: str, out=None, jobs: int | None = None, only: str | None = None, nodes: list | None = None,
              init_from_teacher: bool = False, progress: bool = True, scheduler: str | None = None,
              cluster: str = 'local') -> GridResult:
-    "Run the grid of `profile` (or `nodes`) into `out` on Dask: `jobs` workers of a `cluster` it starts, or the `scheduler`'s."
+    "Run the grid of `profile` (or `nodes`) into `out` on Dask: on `jobs` workers it starts, or on `scheduler`'s."
     prof, out = get_profile(profile), Path(out or default_out(profile)).resolve()
     _check_where(scheduler, cluster)
     nodes = select(nodes if nodes is not None else build_grid(prof, init_from_teacher), only)
@@ -427,7 +430,7 @@ def run_grid(profile: str, out=None, jobs: int | None = None, only: str | None =
                 if progress and importlib.util.find_spec('bokeh'): tqdm.write(f'Dask dashboard: {client.dashboard_link}')
                 if scheduler or cluster != 'local': check_workers(client, out, gpu, timeout=60 if scheduler else None)
                 _follow(client, pending, out, res, progress)
-        except KeyboardInterrupt: res.interrupted = True        # while the cluster started: nothing was submitted
+        except KeyboardInterrupt: res.interrupted = True      # while the cluster started: nothing was submitted
     res.seconds = time.time() - start
     return res
 

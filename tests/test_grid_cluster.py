@@ -104,3 +104,29 @@ def test_kernel_that_fails_to_start_is_retried(flaky_kernel, tmp_path):
     with pytest.raises(NodeFailed, match="dataset='NCBX'"):
         execute_node(Node('stm-NCBX', 'stm', dict(profile='smoke', dataset='NCBX', seeds=[1])), tmp_path / 'bad')
     assert starts() == 1
+
+
+def slurm_runs() -> bool:
+    try: return subprocess.run(['sinfo', '-h', '-t', 'idle,mix'], capture_output=True, text=True, timeout=10).stdout.strip() != ''
+    except (OSError, subprocess.TimeoutExpired): return False
+
+
+@pytest.mark.skipif(not slurm_runs(), reason='no SLURM cluster with an idle node here (sinfo)')
+def test_grid_on_slurm(tmp_path):
+    "`--cluster slurm` with the shipped configuration, fitted to this SLURM: a partition of its own, no GPU, small jobs."
+    import yaml
+    partition = subprocess.run(['sinfo', '-h', '-o', '%R'], capture_output=True, text=True).stdout.split()[0]
+    config = yaml.safe_load((Path(__file__).parent.parent / 'bioner_kd' / 'slurm.yaml').read_text())
+    config['jobqueue']['slurm'].update({'queue': partition, 'cores': 1, 'processes': 1, 'memory': '3GB', 'job-cpu': 1,
+                                        'walltime': '00:30:00', 'job-extra-directives': [], 'local-directory': str(tmp_path),
+                                        'job-script-prologue': [f'source {BIN}/activate'], 'log-directory': str(tmp_path),
+                                        'scheduler-options': {'host': '127.0.0.1'}})
+    (tmp_path / 'dask').mkdir()
+    (tmp_path / 'dask' / 'jobqueue.yaml').write_text(yaml.safe_dump(config))
+    out = tmp_path / 'runs'
+    p = start_cli('run', '--profile', 'smoke', '--out', str(out), '--cluster', 'slurm', '--jobs', '2', '--only', 'targets-mtm-seed1',
+                  '--quiet', env=dict(os.environ, DASK_CONFIG=str(tmp_path / 'dask')))
+    log, _ = p.communicate(timeout=900)
+    assert p.returncode == 0, log
+    assert '2 run now, 0 already done, 0 failed' in log
+    assert list(tmp_path.glob('bioner-kd-*.err'))                       # the workers ran as SLURM jobs
