@@ -219,11 +219,12 @@ class NodeFailed(Exception):
 def _error_line(e: BaseException) -> str:
     "The last line of a traceback, `SomeError: message`, on one line of at most 300 characters."
     import papermill as pm
-    kind, msg = (e.ename, e.evalue) if isinstance(e, pm.PapermillExecutionError) else (type(e).__name__, str(e))
+    cell = isinstance(e, pm.PapermillExecutionError)     # a cell raised: the kernel names its exception
+    kind, msg = (e.ename, e.evalue) if cell else (type(e).__name__, str(e))
     return ' '.join(l.strip() for l in f'{kind}: {msg}'.splitlines() if l.strip())[:300]
 
 def _tell(topic: str | None, **event):
-    "From a Dask worker, tell the command that listens on `topic` that a node started, or retried its kernel."
+    "From a Dask worker, tell the command listening on `topic` that a node started, or retried its kernel."
     if topic is None: return
     from distributed import get_worker
     try: worker = get_worker()
@@ -233,23 +234,24 @@ def _tell(topic: str | None, **event):
 KERNEL_TRIES = 3      # starts of a node's Jupyter kernel before the node is reported failed
 
 def execute_node(node: Node, out, topic: str | None = None, env: dict | None = None, *needs) -> str:
-    "Run `node`, the papermill execution of its notebook, into `out`, or raise `NodeFailed`; `needs` are ignored."
+    "Run `node`: the papermill execution of its notebook into `out`; raise `NodeFailed` if it fails."
     import papermill as pm
     out = Path(out)
     nb_out, log = out / 'notebooks' / f'{node.name}.ipynb', out / 'logs' / f'{node.name}.log'
     for p in (nb_out, log): p.parent.mkdir(parents=True, exist_ok=True)
     params = dict(node.params, out=str(out))
-    (out / 'logs' / f'{node.name}.params.json').write_text(json.dumps(params))   # `papermill NB OUT -f` runs it again
+    (out / 'logs' / f'{node.name}.params.json').write_text(json.dumps(params))   # for `papermill NB OUT -f`
     os.environ.update(env or {})          # the command's BIONER_KD_* settings, for the kernel to inherit
     _tell(topic, node=node.name, event='started')
     for attempt in range(1, KERNEL_TRIES + 1):
         ready = []                        # the kernel has answered: from then on, an error is the run's own
         try:
             with open(log, 'w') as f:
-                pm.execute_notebook(str(experiments_dir() / f'{node.notebook}.ipynb'), str(nb_out), parameters=params,
-                                    kernel_name='python3', progress_bar=False, stdout_file=f, stderr_file=f,
-                                    extra_arguments=['--IPKernelApp.log_level=CRITICAL'],   # not on our console
-                                    on_notebook_start=lambda **_: ready.append(True))
+                pm.execute_notebook(
+                    str(experiments_dir() / f'{node.notebook}.ipynb'), str(nb_out), parameters=params,
+                    kernel_name='python3', progress_bar=False, stdout_file=f, stderr_file=f,
+                    extra_arguments=['--IPKernelApp.log_level=CRITICAL'],      # its log: not on our console
+                    on_notebook_start=lambda **_: ready.append(True))
             return node.name
         except Exception as e:
             if ready or attempt == KERNEL_TRIES: raise NodeFailed(node.name, _error_line(e)) from None
@@ -301,25 +303,29 @@ def prepare(prof: Profile):
 CLUSTERS = ('local', 'slurm')
 
 def _check_where(scheduler: str | None, cluster: str):
-    if cluster not in CLUSTERS: raise ValueError(f'cluster={cluster!r}: expected one of {", ".join(CLUSTERS)}')
-    if scheduler and cluster != 'local': raise ValueError(f'a scheduler ({scheduler}) or a {cluster} cluster, not both')
+    if cluster not in CLUSTERS:
+        raise ValueError(f'cluster={cluster!r}: expected one of {", ".join(CLUSTERS)}')
+    if scheduler and cluster != 'local':
+        raise ValueError(f'a scheduler ({scheduler}) or a {cluster} cluster, not both')
 
 @contextmanager
-def grid_client(jobs: int | None = None, scheduler: str | None = None, cluster: str = 'local', gpu: bool = False):
-    "A Dask client of the cluster at `scheduler`, or of a `cluster` of `jobs` workers that it starts and closes."
+def grid_client(jobs: int | None = None, scheduler: str | None = None, cluster: str = 'local',
+                gpu: bool = False):
+    "A Dask client of the cluster at `scheduler`, or of a `cluster` of `jobs` workers it starts and closes."
     from distributed import Client, LocalCluster
     _check_where(scheduler, cluster)
     if scheduler:
-        with Client(scheduler) as client: yield client       # closing the client leaves the user's cluster running
+        with Client(scheduler) as client: yield client       # closing it leaves the user's cluster running
         return
     jobs = jobs or os.cpu_count() or 1
     if cluster == 'slurm':
         from dask_jobqueue import SLURMCluster
         workers = SLURMCluster()                               # configured by jobqueue.slurm in Dask's config
     else:
+        dashboard = '127.0.0.1:8787' if importlib.util.find_spec('bokeh') else None
         workers = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host='127.0.0.1',
-                               memory_limit=0, resources={'GPU': 1} if gpu else None, silence_logs=logging.CRITICAL,
-                               dashboard_address='127.0.0.1:8787' if importlib.util.find_spec('bokeh') else None)
+                               dashboard_address=dashboard, memory_limit=0, silence_logs=logging.CRITICAL,
+                               resources={'GPU': 1} if gpu else None)
     with workers, Client(workers) as client:
         if cluster == 'slurm': workers.scale(jobs)             # submits the jobs
         yield client
@@ -327,10 +333,10 @@ def grid_client(jobs: int | None = None, scheduler: str | None = None, cluster: 
 def _sees(probe: str) -> bool: return Path(probe).is_file() and Path(probe).read_text() == Path(probe).name
 
 def check_workers(client, out: Path, gpu: bool = False, timeout: float | None = 60):
-    "Before anything is submitted: a worker is there, all see the run folder, one has a GPU if the runs need it."
+    "Before anything is submitted: a worker is there, all see the run folder, and one has a GPU if needed."
     try: client.wait_for_workers(1, timeout=timeout)
     except TimeoutError:
-        raise RuntimeError(f'no Dask worker joined the scheduler {client.scheduler.address} in {timeout}s') from None
+        raise RuntimeError(f'no Dask worker joined {client.scheduler.address} in {timeout}s') from None
     probe = Path(out) / f'.probe-{uuid.uuid4().hex}'
     probe.write_text(probe.name)
     try: seen = client.run(_sees, str(probe))
@@ -346,10 +352,11 @@ def check_workers(client, out: Path, gpu: bool = False, timeout: float | None = 
 def _uses_gpu(node: Node) -> bool: return get_profile(node.params['profile']).device.startswith('cuda')
 
 def submit_grid(client, nodes: list, out, topic: str | None = None) -> dict:
-    "Submit each node as a Dask task that waits for the tasks of the nodes it needs; return the futures by name."
+    "Submit each node as a Dask task that waits for the tasks of the nodes it needs; return futures by name."
     env = {k: v for k, v in os.environ.items() if k.startswith('BIONER_KD_')}
     by_name, run, futures = {n.name: n for n in nodes}, uuid.uuid4().hex[:8], {}
-    for name in graphlib.TopologicalSorter({n.name: [d for d in n.needs if d in by_name] for n in nodes}).static_order():
+    graph = {n.name: [d for d in n.needs if d in by_name] for n in nodes}
+    for name in graphlib.TopologicalSorter(graph).static_order():
         n = by_name[name]
         needs = [futures[d] for d in n.needs if d in futures]
         futures[name] = client.submit(execute_node, n, str(out), topic, env, *needs, key=f'{name}-{run}',
@@ -357,26 +364,29 @@ def submit_grid(client, nodes: list, out, topic: str | None = None) -> dict:
     return futures
 
 def _outcome(name: str, future, names: dict) -> tuple:
-    "How a node's task ended: ('done', ''), ('failed', its error line) or ('blocked', the failed node it needed)."
+    "How a node's task ended: ('done', ''), ('failed', its error) or ('blocked', the failed node it needed)."
     from distributed import KilledWorker
     if future.status == 'finished': return 'done', ''
     if future.status == 'cancelled': return 'failed', 'cancelled by the Dask scheduler'
     e = future.exception()
-    cause = e.name if isinstance(e, NodeFailed) else names.get(e.task, name) if isinstance(e, KilledWorker) else name
+    lost = isinstance(e, KilledWorker)                   # the workers running a task died, too often
+    cause = e.name if isinstance(e, NodeFailed) else names.get(e.task, name) if lost else name
     if cause != name: return 'blocked', cause
-    if isinstance(e, KilledWorker): return 'failed', f'its worker died {e.allowed_failures + 1} times (out of memory?)'
+    if lost: return 'failed', f'its worker died {e.allowed_failures + 1} times (out of memory?)'
     return 'failed', e.error if isinstance(e, NodeFailed) else _error_line(e)
 
 # %% ../nbs/06_grid.ipynb #60f48faf
 def _follow(client, nodes: list, out: Path, res: GridResult, progress: bool = True):
-    "Submit `nodes` and follow them to the end, or to Ctrl-C or `kill`, recording in `res` what became of each."
-    by_name, topic, running, settled = {n.name: n for n in nodes}, f'bioner-kd-grid-{uuid.uuid4().hex}', {}, set()
-    def on_event(event):                  # in the client's thread: a worker says that a node started, or retried
+    "Submit `nodes`, follow them to the end (or to Ctrl-C or `kill`) and record in `res` what became of each."
+    by_name, topic = {n.name: n for n in nodes}, f'bioner-kd-grid-{uuid.uuid4().hex}'
+    running, settled = {}, set()          # node -> its worker, from the workers' events; nodes that ended
+    def on_event(event):                  # in the client's thread
         e = event[1]
         if e['node'] in settled: return
         if e['event'] != 'started':
-            tqdm.write(f"{e['node']}: its Jupyter kernel did not start ({e['error']}), try {e['attempt'] + 1}")
-        elif e['node'] in running: tqdm.write(f"{e['node']}: started again on {e['worker']} (its worker was lost)")
+            tqdm.write(f"{e['node']}: its Jupyter kernel did not start ({e['error']}), again")
+        elif e['node'] in running:
+            tqdm.write(f"{e['node']}: started again on {e['worker']} (its worker was lost)")
         running[e['node']] = e['worker']
     client.subscribe_topic(topic, on_event)
     left = submit_grid(client, nodes, out, topic)
@@ -397,7 +407,7 @@ def _follow(client, nodes: list, out: Path, res: GridResult, progress: bool = Tr
                 if future.status == 'pending': continue
                 del left[name]; settled.add(name); running.pop(name, None)
                 how, why = _outcome(name, future, names)
-                if how == 'done' and not by_name[name].done(out): how, why = 'failed', 'it wrote no complete records'
+                if how == 'done' and not by_name[name].done(out): how, why = 'failed', 'no records written'
                 if how == 'done': res.done.append(name)
                 elif how == 'blocked': res.blocked[name] = why
                 else:
@@ -415,7 +425,7 @@ def _follow(client, nodes: list, out: Path, res: GridResult, progress: bool = Tr
 def run_grid(profile: str, out=None, jobs: int | None = None, only: str | None = None, nodes: list | None = None,
              init_from_teacher: bool = False, progress: bool = True, scheduler: str | None = None,
              cluster: str = 'local') -> GridResult:
-    "Run the grid of `profile` (or `nodes`) into `out` on Dask: on `jobs` workers it starts, or on `scheduler`'s."
+    "Run the grid of `profile` (or `nodes`) into `out` on Dask: `jobs` workers it starts, or `scheduler`'s."
     prof, out = get_profile(profile), Path(out or default_out(profile)).resolve()
     _check_where(scheduler, cluster)
     nodes = select(nodes if nodes is not None else build_grid(prof, init_from_teacher), only)
@@ -427,10 +437,12 @@ def run_grid(profile: str, out=None, jobs: int | None = None, only: str | None =
         gpu = any(map(_uses_gpu, pending))
         try:
             with grid_client(jobs, scheduler, cluster, gpu) as client:
-                if progress and importlib.util.find_spec('bokeh'): tqdm.write(f'Dask dashboard: {client.dashboard_link}')
-                if scheduler or cluster != 'local': check_workers(client, out, gpu, timeout=60 if scheduler else None)
+                if progress and importlib.util.find_spec('bokeh'):
+                    tqdm.write(f'Dask dashboard: {client.dashboard_link}')
+                if scheduler or cluster == 'slurm':        # workers the command did not start itself
+                    check_workers(client, out, gpu, timeout=60 if scheduler else None)
                 _follow(client, pending, out, res, progress)
-        except KeyboardInterrupt: res.interrupted = True      # while the cluster started: nothing was submitted
+        except KeyboardInterrupt: res.interrupted = True      # before anything was submitted
     res.seconds = time.time() - start
     return res
 

@@ -7,7 +7,7 @@ import pytest
 from bioner_kd import data
 from bioner_kd.grid import build_grid, run_grid, select
 from bioner_kd.train import get_profile
-from helpers import start_cli, wait_until
+from helpers import alive, descendants, start_cli, wait_until
 
 pytestmark = pytest.mark.skipif(data.local_data_dir() is None, reason='BIONER_KD_DATA is not set')
 
@@ -24,22 +24,6 @@ def records(out: Path) -> dict:
 def leftovers(out: Path) -> list:
     "Temporary files of interrupted atomic writes."
     return [str(p) for p in out.rglob('*.part')] + [str(p) for p in (out / 'targets').glob('.*') if p.is_dir()]
-
-
-def descendants(pid: int) -> set:
-    "The processes started, directly or not, by `pid` (papermill executions and their kernels)."
-    rows = [l.split() for l in subprocess.run(['ps', '-eo', 'pid=,ppid='], capture_output=True, text=True).stdout.splitlines()]
-    children, found = {}, set()
-    for p, pp in rows: children.setdefault(int(pp), []).append(int(p))
-    todo = [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            if c not in found: found.add(c); todo.append(c)
-    return found
-
-
-def alive(pids: set) -> set:
-    return {p for p in pids if Path(f'/proc/{p}').exists() and 'Z' not in Path(f'/proc/{p}/stat').read_text().split(')')[-1][:3]}
 
 
 @pytest.mark.parametrize('how', [signal.SIGINT, signal.SIGKILL], ids=['sigint', 'kill-9'])
