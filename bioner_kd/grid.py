@@ -322,10 +322,9 @@ def grid_client(jobs: int | None = None, scheduler: str | None = None, cluster: 
         from dask_jobqueue import SLURMCluster
         workers = SLURMCluster()                               # configured by jobqueue.slurm in Dask's config
     else:
-        dashboard = '127.0.0.1:8787' if importlib.util.find_spec('bokeh') else None
         workers = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host='127.0.0.1',
-                               dashboard_address=dashboard, memory_limit=0, silence_logs=logging.CRITICAL,
-                               resources={'GPU': 1} if gpu else None)
+                               dashboard_address='127.0.0.1:0', memory_limit=0, silence_logs=logging.CRITICAL,
+                               resources={'GPU': 1} if gpu else None)      # a free port: no clash with others
     with workers, Client(workers) as client:
         if cluster == 'slurm': workers.scale(jobs)             # submits the jobs
         yield client
@@ -340,6 +339,9 @@ def check_workers(client, out: Path, gpu: bool = False, timeout: float | None = 
     probe = Path(out) / f'.probe-{uuid.uuid4().hex}'
     probe.write_text(probe.name)
     try: seen = client.run(_sees, str(probe))
+    except ImportError as e:
+        raise RuntimeError(f'the Dask workers cannot import bioner_kd ({e}): '
+                           f'start them in its environment') from None
     finally: probe.unlink()
     if blind := sorted(w for w, ok in seen.items() if not ok):
         raise RuntimeError(f'the Dask worker(s) {", ".join(blind)} cannot see the run folder {out}: '
