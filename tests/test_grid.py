@@ -40,8 +40,8 @@ def test_smoke_grid_resumed_on_a_cluster_with_a_worker_killed(smoke_grid, dask_c
     assert smoke_grid.returncode == 0, smoke_grid.log
     out, nodes = tmp_path / 'runs', build_grid(get_profile('smoke'))
     shutil.copytree(smoke_grid.out, out, ignore=shutil.ignore_patterns('logs', 'notebooks'))
-    redo = [n for n in nodes if n.name in ('mtm-seed2', 'targets-mtm-seed2', 'stm-NCBI', 'stm-ExPTM')
-            or n.name.startswith('student-NCBI-') and 'targets-mtm-seed2' in n.needs]     # a chain, and two roots
+    redo = [n for n in nodes if n.name in ('mtm-seed2', 'targets-mtm-seed2', 'stm-NCBI')
+            or n.name.startswith('student-NCBI-ensemble-')]     # a chain (teacher, targets, students) and a root
     for r in (r for n in redo for r in n.records): (out / r).unlink()
     address, worker = dask_cluster
     victim, _ = worker(), worker()
