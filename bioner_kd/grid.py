@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import dask
 from tqdm.auto import tqdm
 
 import bioner_kd
@@ -20,7 +21,7 @@ from .train import Profile, PROFILES, get_profile, read_record, write_record, tr
 from .distill import DistillConfig, student_name, teacher_targets, train_student
 
 # %% auto #0
-__all__ = ['TEACHERS', 'TEACHER_TYPES', 'SOURCES', 'KERNEL_TRIES', 'CLUSTERS', 'validate_params', 'default_out',
+__all__ = ['TEACHERS', 'TEACHER_TYPES', 'SOURCES', 'KERNEL_TRIES', 'CLUSTERS', 'LONG_TASKS', 'validate_params', 'default_out',
            'teacher_checkpoint', 'run_mtm', 'run_stm', 'targets_name', 'run_targets', 'student_teachers', 'run_student',
            'records_table', 'Node', 'build_grid', 'experiments_dir', 'NodeFailed', 'execute_node', 'GridResult',
            'select', 'prepare', 'grid_client', 'check_workers', 'submit_grid', 'run_grid', 'run_report']
@@ -325,6 +326,7 @@ def prepare(prof: Profile):
 
 # %% ../nbs/06_grid.ipynb #098e01d5
 CLUSTERS = ('local', 'slurm')
+LONG_TASKS = {'distributed.scheduler.unknown-task-duration': '1h'}     # a node not yet timed: a long one
 
 def _check_where(scheduler: str | None, cluster: str):
     if cluster not in CLUSTERS:
@@ -336,22 +338,26 @@ def _check_where(scheduler: str | None, cluster: str):
 def grid_client(jobs: int | None = None, scheduler: str | None = None, cluster: str = 'local',
                 gpu: bool = False):
     "A Dask client of the cluster at `scheduler`, or of a `cluster` of `jobs` workers it starts and closes."
-    from distributed import Client, LocalCluster
+    from distributed import Client
     _check_where(scheduler, cluster)
     if scheduler:
         with Client(scheduler) as client: yield client       # closing it leaves the user's cluster running
         return
     jobs = jobs or os.cpu_count() or 1
-    if cluster == 'slurm':
-        from dask_jobqueue import SLURMCluster
-        workers = SLURMCluster()                               # configured by jobqueue.slurm in Dask's config
-    else:
-        workers = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host='127.0.0.1',
-                               dashboard_address='127.0.0.1:0', memory_limit=0, silence_logs=logging.CRITICAL,
-                               resources={'GPU': 1} if gpu else None)      # a free port: no clash with others
+    with dask.config.set(LONG_TASKS):                          # read by the scheduler when it starts
+        workers = _cluster(cluster, jobs, gpu)
     with workers, Client(workers) as client:
         if cluster == 'slurm': workers.scale(jobs)             # submits the jobs
         yield client
+
+def _cluster(cluster: str, jobs: int, gpu: bool):
+    from distributed import LocalCluster
+    if cluster == 'slurm':
+        from dask_jobqueue import SLURMCluster
+        return SLURMCluster()                                  # configured by jobqueue.slurm in Dask's config
+    return LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host='127.0.0.1',
+                        dashboard_address='127.0.0.1:0', memory_limit=0, silence_logs=logging.CRITICAL,
+                        resources={'GPU': 1} if gpu else None)       # a free port: no clash with others
 
 def _sees(probe: str) -> bool: return Path(probe).is_file() and Path(probe).read_text() == Path(probe).name
 
