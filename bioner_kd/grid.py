@@ -21,10 +21,10 @@ from .train import Profile, PROFILES, get_profile, read_record, write_record, tr
 from .distill import DistillConfig, student_name, teacher_targets, train_student
 
 # %% auto #0
-__all__ = ['TEACHERS', 'TEACHER_TYPES', 'SOURCES', 'KERNEL_TRIES', 'CLUSTERS', 'LONG_TASKS', 'validate_params', 'default_out',
-           'teacher_checkpoint', 'run_mtm', 'run_stm', 'targets_name', 'run_targets', 'student_teachers', 'run_student',
-           'records_table', 'Node', 'build_grid', 'experiments_dir', 'NodeFailed', 'execute_node', 'GridResult',
-           'select', 'prepare', 'grid_client', 'check_workers', 'submit_grid', 'run_grid', 'run_report']
+__all__ = ['TEACHERS', 'TEACHER_TYPES', 'SOURCES', 'KERNEL_TRIES', 'IOPUB_WAIT', 'CLUSTERS', 'GRID_CONFIG', 'validate_params',
+           'default_out', 'teacher_checkpoint', 'run_mtm', 'run_stm', 'targets_name', 'run_targets', 'student_teachers',
+           'run_student', 'records_table', 'Node', 'build_grid', 'experiments_dir', 'NodeFailed', 'execute_node',
+           'GridResult', 'select', 'prepare', 'grid_client', 'check_workers', 'submit_grid', 'run_grid', 'run_report']
 
 # %% ../nbs/06_grid.ipynb #cfe67b75
 TEACHERS, TEACHER_TYPES = ('single', 'ensemble'), ('softmax', 'crf')
@@ -257,6 +257,7 @@ def _tell(topic: str | None, **event):
     worker.log_event(topic, dict(event, worker=worker.address))
 
 KERNEL_TRIES = 3      # starts of a node's Jupyter kernel before the node is reported failed
+IOPUB_WAIT = 120      # seconds to wait for a cell's last output after its reply (nbclient's default: 4)
 
 def execute_node(node: Node, out, topic: str | None = None, env: dict | None = None, *needs) -> str:
     "Run `node`: the papermill execution of its notebook into `out`; raise `NodeFailed` if it fails."
@@ -276,7 +277,7 @@ def execute_node(node: Node, out, topic: str | None = None, env: dict | None = N
                     str(experiments_dir() / f'{node.notebook}.ipynb'), str(nb_out), parameters=params,
                     kernel_name='python3', progress_bar=False, stdout_file=f, stderr_file=f,
                     extra_arguments=['--IPKernelApp.log_level=CRITICAL'],      # its log: not on our console
-                    on_notebook_start=lambda **_: ready.append(True))
+                    iopub_timeout=IOPUB_WAIT, on_notebook_start=lambda **_: ready.append(True))
             return node.name
         except Exception as e:
             if ready or attempt == KERNEL_TRIES: raise NodeFailed(node.name, _error_line(e)) from None
@@ -326,7 +327,8 @@ def prepare(prof: Profile):
 
 # %% ../nbs/06_grid.ipynb #098e01d5
 CLUSTERS = ('local', 'slurm')
-LONG_TASKS = {'distributed.scheduler.unknown-task-duration': '1h'}     # a node not yet timed: a long one
+GRID_CONFIG = {'distributed.scheduler.unknown-task-duration': '1h',     # a node not yet timed: a long one
+               'distributed.worker.profile.enabled': False}         # no sampling of the threads, 100 a second
 
 def _check_where(scheduler: str | None, cluster: str):
     if cluster not in CLUSTERS:
@@ -344,7 +346,7 @@ def grid_client(jobs: int | None = None, scheduler: str | None = None, cluster: 
         with Client(scheduler) as client: yield client       # closing it leaves the user's cluster running
         return
     jobs = jobs or os.cpu_count() or 1
-    with dask.config.set(LONG_TASKS):                          # read by the scheduler when it starts
+    with dask.config.set(GRID_CONFIG):                         # read by the scheduler and workers at start
         workers = _cluster(cluster, jobs, gpu)
     with workers, Client(workers) as client:
         if cluster == 'slurm': workers.scale(jobs)             # submits the jobs

@@ -1,4 +1,4 @@
-import json, subprocess, sys
+import json, os, subprocess, sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -28,8 +28,11 @@ def dask_cluster(tmp_path):
     """A Dask cluster on 127.0.0.1 as a user starts one: `dask scheduler`, then `worker()` starts a `dask worker` of one
     thread (after `prefix`, a command that runs it) and returns its process. Yields the scheduler's address and `worker`."""
     dask = Path(sys.executable).parent / 'dask'
+    env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__UNKNOWN_TASK_DURATION='1h',      # as 06_grid says
+               DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED='False')
     def start(*args, prefix=()):
-        procs.append(subprocess.Popen([*prefix, str(dask), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(subprocess.Popen([*prefix, str(dask), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      env=env))
         return procs[-1]
     procs, file = [], tmp_path / 'scheduler.json'
     start('scheduler', '--host', '127.0.0.1', '--port', '0', '--no-dashboard', '--scheduler-file', str(file))
