@@ -105,7 +105,7 @@ def run_cmd(args) -> int:
     from bioner_kd.grid import run_grid
     try: res = run_grid(args.profile, out=args.out, jobs=args.jobs, only=args.only, init_from_teacher=args.init_from_teacher,
                         progress=not args.quiet, scheduler=args.scheduler, cluster=args.cluster)
-    except (ValueError, RuntimeError, OSError) as e: raise SystemExit(f'bioner-kd run: {e}')
+    except (ValueError, RuntimeError, OSError) as e: raise SystemExit(f'bioner-kd run: {str(e) or repr(e)}')
     print(res.summary())
     if res.interrupted: return 130
     if not args.no_report and not args.only: report_cmd(args)

@@ -343,14 +343,25 @@ def grid_client(jobs: int | None = None, scheduler: str | None = None, cluster: 
     from distributed import Client
     _check_where(scheduler, cluster)
     if scheduler:
-        with Client(scheduler) as client: yield client       # closing it leaves the user's cluster running
+        client = Client(scheduler)
+        try: yield client
+        finally: _close(client)                                # the user's cluster runs on
         return
     jobs = jobs or os.cpu_count() or 1
     with dask.config.set(GRID_CONFIG):                         # read by the scheduler and workers at start
         workers = _cluster(cluster, jobs, gpu)
-    with workers, Client(workers) as client:
-        if cluster == 'slurm': workers.scale(jobs)             # submits the jobs
-        yield client
+    try:
+        client = Client(workers)
+        try:
+            if cluster == 'slurm': workers.scale(jobs)         # submits the jobs
+            yield client
+        finally: _close(client)
+    finally: _close(workers)
+
+def _close(it):
+    "Close a client or a cluster: if it is slow to (a loaded machine), say so, but the runs are done."
+    try: it.close()
+    except (TimeoutError, OSError) as e: tqdm.write(f'closing the Dask {type(it).__name__}: {e!r}')
 
 def _cluster(cluster: str, jobs: int, gpu: bool):
     from distributed import LocalCluster
