@@ -15,7 +15,7 @@ from torch import nn
 
 from .data import CORPORA, DATASETS, length_batches, make_batch
 from .models import MTM, STM, ModelConfig, autocast, resolve_precision
-from .train import (TrainConfig, draw_schedule, make_optimizers, peak_memory_mb, run_inputs,
+from .train import (TrainConfig, check_device, draw_schedule, make_optimizers, peak_memory_mb, run_inputs,
                              seed_everything, train_step)
 from .evaluate import predict
 
@@ -56,17 +56,21 @@ def bench_batches(kind: str, cfg: TrainConfig) -> tuple:
     if kind == 'STM': model = STM(emb.words, chars, 'NCBI', CORPORA['NCBI'].tags, cfg.model, emb.vectors)
     else: model = MTM(emb.words, chars, {d: CORPORA[d].tags for d in datasets}, cfg.model, emb.vectors)
     batches = {d: length_batches(t.train.lengths, cfg.batch_size, cfg.seed, 0) for d, t in data.items()}
-    steps = [(d, make_batch(data[d].train, idx)) for d, idx in draw_schedule(batches, cfg.draw, np.random.default_rng(0))]
-    return model, data, steps
+    steps = [(d, make_batch(data[d].train, idx).to(cfg.device))
+             for d, idx in draw_schedule(batches, cfg.draw, np.random.default_rng(0))]
+    return model.to(cfg.device), data, steps
 
-def _timed(fn) -> float:
-    start = time.perf_counter(); fn(); return time.perf_counter() - start
+def _timed(fn, device) -> float:
+    "Wall seconds of `fn()`, waiting for a GPU to finish its work."
+    sync = torch.cuda.synchronize if torch.device(device).type == 'cuda' else lambda: None
+    sync(); start = time.perf_counter(); fn(); sync()
+    return time.perf_counter() - start
 
 def measure(kind: str, cfg: TrainConfig, precisions=('fp32', 'bf16'), rounds: int = 3) -> pd.DataFrame:
     "Trainer, bound and inference tokens/s of `kind` in each precision, measured alternately; the medians."
     model, data, steps = bench_batches(kind, cfg)
     optimizers = make_optimizers(model, data, cfg)
-    bound = LSTMBound(model)
+    bound = LSTMBound(model).to(cfg.device)
     tokens = sum(b.n_tokens for _, b in steps)
     test_tokens = sum(t.test.n_tokens for t in data.values())
     def train(p):
@@ -75,13 +79,13 @@ def measure(kind: str, cfg: TrainConfig, precisions=('fp32', 'bf16'), rounds: in
     def lstms(p):
         for _, b in steps: bound.step(b, p)
     def infer(p):
-        for d, t in data.items(): predict(model, t.test, d, precision=p)
-    precisions = [resolve_precision(p) for p in precisions]
+        for d, t in data.items(): predict(model, t.test, d, device=cfg.device, precision=p)
+    precisions = list(dict.fromkeys(resolve_precision(p, cfg.device) for p in precisions))
     seconds = {}
     for _ in range(rounds):
         for p in precisions:
             for what, fn in (('train', train), ('bound', lstms), ('inference', infer)):
-                seconds.setdefault((what, p), []).append(_timed(lambda: fn(p)))
+                seconds.setdefault((what, p), []).append(_timed(lambda: fn(p), cfg.device))
     med = {k: statistics.median(v) for k, v in seconds.items()}
     return pd.DataFrame([dict(what=f'{kind} training', precision=p, tokens_per_s=tokens / med['train', p],
                               bound_tokens_per_s=tokens / med['bound', p], ratio=med['bound', p] / med['train', p])
@@ -105,7 +109,7 @@ def op_breakdown(kind: str, cfg: TrainConfig, precision: str = 'fp32') -> pd.Ser
     from torch.profiler import profile, ProfilerActivity
     model, data, steps = bench_batches(kind, cfg)
     optimizers = make_optimizers(model, data, cfg)
-    precision = resolve_precision(precision)
+    precision = resolve_precision(precision, cfg.device)
     def epoch():
         for d, b in steps: train_step(model, b, d, optimizers[d], precision, cfg.clip)
     epoch()
@@ -121,13 +125,20 @@ def _bench_process(kind: str, cfg: TrainConfig, precisions, rounds: int) -> pd.D
     df['peak_memory_mb'] = round(peak_memory_mb())
     return df
 
-def benchmark(hidden: int = 100, precisions=('fp32', 'bf16'), stm_sentences: int | None = 2000,
-              mtm_sentences: int = 200, rounds: int = 3, threads: int = 1) -> pd.DataFrame:
+def benchmark(hidden: int = 100,            # word and task BiLSTM size per direction
+              precisions=('fp32', 'bf16'),  # precisions to measure ('auto' is resolved; repeats are measured once)
+              stm_sentences: int | None = 2000,  # NCBI training sentences of the STM (None: all)
+              mtm_sentences: int = 200,     # training sentences of each of the MTM's 15 datasets
+              rounds: int = 3,              # alternating rounds; the median is reported
+              threads: int = 1,             # torch threads
+              device: str = 'cpu'):         # 'cpu', 'cuda', 'cuda:1', ...
     "Trainer, bound and inference tokens/s of an STM and an MTM in each precision, one fresh process each."
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     from bioner_kd.bench import _bench_process as job       # the package's: a spawned process cannot import a notebook
-    cfg = TrainConfig(profile='bench', threads=threads, progress=False, model=ModelConfig(hidden=hidden, task_hidden=hidden))
+    cfg = TrainConfig(profile='bench', threads=threads, device=device, progress=False,
+                      model=ModelConfig(hidden=hidden, task_hidden=hidden))
+    check_device(device)
     run_inputs(cfg, [])                                      # the embeddings, trained once before the workers start
     frames = []
     for kind, n in (('STM', stm_sentences), ('MTM', mtm_sentences)):
