@@ -174,7 +174,7 @@ def main(argv=None):
     p.add_argument('--check', action='store_true', help='readme: fail if README.md is not up to date')
     a = p.parse_args(argv)
     try:
-        if a.what == 'site': return build(Path(a.site).resolve())
+        if a.what == 'site': return build(Path(a.site).resolve()) or print(f'built the site into {a.site}')
         text, path = readme(), ROOT / 'README.md'
         if a.check and (not path.exists() or path.read_text() != text):
             sys.exit('README.md is not the rendering of nbs/index.ipynb: run `python docs/build.py readme`')
