@@ -55,11 +55,13 @@ def validate_params(kind: str, **p) -> dict:
     return p
 
 # %% ../nbs/06_grid.ipynb #570a9e37
+from .train import MODEL_SUFFIX
+
 def default_out(profile: str) -> Path: return Path('runs') / profile
 
 def teacher_checkpoint(out, seed: int, teacher_type: str = 'softmax') -> Path:
-    "The checkpoint of the MTM teacher of `seed` in a run folder."
-    return Path(out) / f"{'mtm' if teacher_type == 'softmax' else 'mtm-crf'}-seed{seed}.pt"
+    "The model file of the MTM teacher of `seed` in a run folder."
+    return Path(out) / f"{'mtm' if teacher_type == 'softmax' else 'mtm-crf'}-seed{seed}{MODEL_SUFFIX}"
 
 def _existing(path: Path, resume: bool):
     return read_record(path) if resume and path.exists() else None
@@ -69,19 +71,22 @@ def run_mtm(profile: str, seed: int, teacher_type: str = 'softmax', out=None, re
             **overrides) -> dict:
     "Train the MTM teacher of `seed` over the profile's datasets (or `datasets`), softmax or CRF heads; return its record."
     prof, out = get_profile(profile), Path(out or default_out(profile))
-    name = teacher_checkpoint(out, seed, teacher_type).stem
-    if (rec := _existing(out / f'{name}.json', resume)) and (out / f'{name}.pt').exists(): return rec
+    model = teacher_checkpoint(out, seed, teacher_type)
+    name = model.stem
+    if (rec := _existing(out / f'{name}.json', resume)) and model.exists(): return rec
     if teacher_type == 'crf': overrides = {**overrides, 'model.output': 'crf'}
     return train_mtm(datasets or prof.datasets, prof.train_config('mtm', seed, **overrides), out=out, name=name)[1]
 
-def run_stm(profile: str, dataset: str, seeds=None, out=None, resume: bool = True, **overrides) -> list:
-    "Train the STM of `dataset` for each seed (default: the profile's); return the records."
+def run_stm(profile: str, dataset: str, seeds=None, out=None, resume: bool = True, checkpoint: bool | None = None,
+            **overrides) -> list:
+    "Train the STM of `dataset` for each seed (default: the profile's); return the records. `checkpoint`: keep the models."
     prof, out = get_profile(profile), Path(out or default_out(profile))
     records = []
     for seed in seeds or prof.seeds:
         name = f'stm-{dataset}-seed{seed}'
         rec = _existing(out / f'{name}.json', resume) or train_stm(
-            dataset, prof.train_config('stm', seed, **overrides), out=out, name=name, checkpoint=prof.keep_student_checkpoints)[1]
+            dataset, prof.train_config('stm', seed, **overrides), out=out, name=name,
+            checkpoint=prof.keep_student_checkpoints if checkpoint is None else checkpoint)[1]
         records.append(rec)
     return records
 
@@ -99,7 +104,7 @@ def run_targets(profile: str, teacher_run: str, hidden_states: bool = False, dat
     if rec := _existing(marker, resume): return rec
     start = time.time()
     cfg = prof.train_config('student', prof.seeds[0], **overrides)     # a student's sentences do not depend on its seed
-    folders = {d: teacher_targets(out / f'{teacher_run}.pt', task_sentences(d, cfg)['train'], d, hidden_states,
+    folders = {d: teacher_targets(out / f'{teacher_run}{MODEL_SUFFIX}', task_sentences(d, cfg)['train'], d, hidden_states,
                                   prof.crf_targets, cache=out / 'targets', device=cfg.device).meta['key']
                for d in datasets or prof.datasets}
     rec = dict(run=name, kind='targets', profile=profile, teacher_run=teacher_run, hidden_states=hidden_states,
@@ -109,14 +114,14 @@ def run_targets(profile: str, teacher_run: str, hidden_states: bool = False, dat
 
 # %% ../nbs/06_grid.ipynb #afa69ec6
 def student_teachers(profile: str, seed: int, teacher: str, teacher_type: str, folder) -> list:
-    "The teacher checkpoints of a student: the MTM of its seed, or the MTMs of all the profile's teacher seeds."
+    "The teacher model files of a student: the MTM of its seed, or the MTMs of all the profile's teacher seeds."
     seeds = [seed] if teacher == 'single' else list(get_profile(profile).teacher_seeds)
     return [teacher_checkpoint(folder, s, teacher_type) for s in seeds]
 
 def run_student(profile: str, dataset: str, alpha: float, teacher: str = 'single', teacher_type: str = 'softmax',
                 features: dict | None = None, crf_targets: str = 'emissions', kd_loss: str = 'mse', temperature: float = 1.0,
                 init_from_teacher: bool = False, init_member: int | None = None, mean_bias: bool = True, seeds=None, out=None, teachers=None,
-                resume: bool = True, **overrides) -> list:
+                resume: bool = True, checkpoint: bool | None = None, **overrides) -> list:
     "Train the student of `dataset` for each seed; return the records. Teachers are read from `teachers` (default `out`)."
     prof, out = get_profile(profile), Path(out or default_out(profile))
     distill = DistillConfig(alpha=alpha, temperature=temperature, kind=kd_loss, features=features, crf_targets=crf_targets,
@@ -135,7 +140,8 @@ def run_student(profile: str, dataset: str, alpha: float, teacher: str = 'single
             member = init_member if init_member is not None else seed
             init = next((c for c in ckpts if c == teacher_checkpoint(teachers or out, member, teacher_type)), ckpts[0])
         records.append(train_student(dataset, prof.train_config('student', seed, **overrides), ckpts, distill, init, out,
-                                     name, out / 'targets', checkpoint=prof.keep_student_checkpoints)[1])
+                                     name, out / 'targets',
+                                     checkpoint=prof.keep_student_checkpoints if checkpoint is None else checkpoint)[1])
     return records
 
 # %% ../nbs/06_grid.ipynb #3d94d80e
