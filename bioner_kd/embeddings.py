@@ -115,8 +115,8 @@ def check_word2vec(path, binary: bool, numbers: bool = False) -> tuple:
                 except ValueError: raise EmbeddingsFormatError(path, i + 2, f'{dim} numbers', repr(line[:80])) from None
     return count, dim
 
-def load_word2vec(path, binary: bool | None = None, keep: set | None = None) -> Embeddings:
-    "Vectors of a word2vec file (binary or text), one per normalised word, restricted to `keep` if given."
+def load_word2vec(path, binary: bool | None = None, keep=None) -> Embeddings:
+    "Vectors of a word2vec file (binary or text), one per normalised word, restricted to `keep` (a set, or a function giving it) if given."
     from gensim.models import KeyedVectors
     path = Path(path)
     if binary is None: binary = path.name.endswith(('.bin', '.bin.gz'))
@@ -126,7 +126,7 @@ def load_word2vec(path, binary: bool | None = None, keep: set | None = None) -> 
         if not binary: check_word2vec(path, binary, numbers=True)         # finds the line of a value that is no number
         raise EmbeddingsFormatError(path, 2, f'{count} {"binary " if binary else ""}vectors of {dim} values after the header',
                                     f'{type(e).__name__}: {e}') from e
-    rows = {}
+    rows, keep = {}, keep() if callable(keep) else keep      # the corpus vocabulary is read only for a good file
     for i, w in enumerate(kv.index_to_key):
         key = normalize_word(w)
         if key not in rows and (keep is None or key in keep): rows[key] = i
@@ -144,7 +144,7 @@ def get_embeddings(path: str | None = None, cfg: Word2VecConfig = Word2VecConfig
     key = hashlib.sha256(f'{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{sorted(datasets)}'.encode()).hexdigest()[:16]
     cached = cache_dir('embeddings', f'{path.name}-{key}.npz')
     if cached.exists(): return Embeddings.load(cached)
-    emb = load_word2vec(path, keep=corpus_vocabulary(datasets))
+    emb = load_word2vec(path, keep=lambda: corpus_vocabulary(datasets))
     if verbose: print(f'{emb.source}; coverage of the corpora: '
                       f'{emb.coverage([s for d in datasets for s in load_split(d, "test")]):.1%} of test tokens')
     emb.save(cached)

@@ -19,7 +19,7 @@ import bioner_kd
 from .data import CORPORA, corpus_char_vocab
 from .options import check, check_options, choices
 from .embeddings import get_embeddings
-from .train import (Profile, PROFILES, get_profile, identity, read_record, run_fingerprint, settings_differences,
+from .train import (Profile, get_profile, identity, read_record, run_fingerprint, settings_differences,
                              write_record, train_mtm, train_stm, task_sentences)
 from .distill import (DistillConfig, student_fingerprint, student_name, teacher_identity, teacher_targets,
                                train_student)
@@ -202,7 +202,8 @@ class Node:
 
     def done(self, out) -> bool:
         "Whether every run of the node has its record in `out`, with the fingerprint it would have now (see `node_plans`)."
-        return all(_current(p, out) is not None for p in node_plans(self, out))
+        try: return all(_current(p, out) is not None for p in node_plans(self, out))
+        except ValueError: return False         # bad parameters: its notebook will say which
 
 SOURCES = {'logits': (), 'shared': ('shared',), 'task': ('task',), 'combined': ('shared', 'task')}
 
@@ -272,7 +273,9 @@ def set_aside_stale(nodes: list, out) -> dict:
     "Move aside the records of `nodes` in `out` that their runs would not reuse; return {record: why}."
     out, when, why = Path(out), datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ'), {}
     for node in nodes:
-        for plan in node_plans(node, out):
+        try: plans = node_plans(node, out)
+        except ValueError: continue             # bad parameters: the node fails, saying which
+        for plan in plans:
             if (out / plan.record).exists() and _current(plan, out) is None:
                 why[plan.record] = stale_reason(plan, out)
                 set_aside(out / plan.record, out, when)

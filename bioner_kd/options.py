@@ -5,7 +5,7 @@
 # %% ../nbs/02a_options.ipynb #5f564a4b
 from __future__ import annotations
 
-import argparse, json, math, numbers
+import argparse, math, numbers
 from dataclasses import dataclass
 from typing import Callable
 

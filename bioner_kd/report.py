@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .data import DATASETS
-from .train import Profile, PROFILES, get_profile, read_record
+from .train import Profile, PROFILES, get_profile, read_record, settings_differences
 from .distill import DistillConfig, student_name
 from .grid import SOURCES
 
@@ -165,8 +165,9 @@ class Cells:
 def _same_settings(m: ModelSpec, d: str, a: dict, b: dict):
     "Refuse to average `a` and `b` in the cell of model `m` and dataset `d` unless they differ in their seed only."
     if a.get('fingerprint_seedless') == b.get('fingerprint_seedless'): return
-    why = ('; '.join(settings_differences(a['settings'], b['settings'], ignore=('options.seed', 'teachers.*.fingerprint')))
-           if 'settings' in a and 'settings' in b else f"`{(b if 'settings' in a else a)['run']}` has no fingerprint")
+    lacking = [r['run'] for r in (a, b) if 'fingerprint_seedless' not in r]
+    why = (f'`{lacking[0]}` has no fingerprint' if lacking else '; '.join(settings_differences(
+        a.get('settings') or {}, b.get('settings') or {}, fmt='{} {} and {}', ignore=('options.seed', 'teachers.*.fingerprint'))))
     raise ValueError(f'the cell {m.label} / {d} would average runs made with different settings, `{a["run"]}` and `{b["run"]}`: '
                      f'{why or "their teachers differ"}. Run the grid again (it sets aside and redoes the runs whose settings '
                      'are not its own), or move the odd record out of the run folder.')

@@ -343,11 +343,11 @@ def _flat(d, prefix: str = '') -> dict:
     if items is None: return {prefix.rstrip('.'): d}
     return {k: v for key, x in items for k, v in _flat(x, f'{prefix}{key}.').items()} or {prefix.rstrip('.'): d}
 
-def settings_differences(old: dict, new: dict, limit: int = 4, ignore=()) -> list:
+def settings_differences(old: dict, new: dict, limit: int = 4, ignore=(), fmt: str = '{} {} (now {})') -> list:
     "The settings that differ between two records' `settings` ('options.epochs 1 (now 8)'), but those matching `ignore`."
     a, b = _flat(old), _flat(new)
     short = lambda v: f'{v[:12]}...' if isinstance(v, str) and len(v) == 64 else repr(v)
-    diffs = [f'{k} {short(a.get(k))} (now {short(b.get(k))})' for k in sorted(a.keys() | b.keys())
+    diffs = [fmt.format(k, short(a.get(k)), short(b.get(k))) for k in sorted(a.keys() | b.keys())
              if a.get(k) != b.get(k) and not any(fnmatch.fnmatch(k, i) for i in ignore)]
     return diffs[:limit] + ([f'{len(diffs) - limit} more'] if len(diffs) > limit else [])
 
