@@ -138,7 +138,8 @@ def _report(args) -> int:
 def report_cmd(args) -> int:
     from bioner_kd.grid import default_out, run_folder_lock
     runs = Path(args.out or default_out(args.profile))
-    if not runs.is_dir(): raise FileNotFoundError(f'no run folder {runs}: run the grid first (bioner-kd run --profile {args.profile})')
+    if not runs.is_dir():
+        raise FileNotFoundError(f'no run folder {runs}: run the grid first (bioner-kd run --profile {args.profile})')
     with run_folder_lock(runs, 'bioner-kd report', args.wait): return _report(args)
 
 # %% ../nbs/08_cli.ipynb #d08b28ec
@@ -156,6 +157,10 @@ def _datasets(value: str) -> list:
         if n not in DATASETS: raise argparse.ArgumentTypeError(f'unknown dataset {n!r}; choose from {", ".join(DATASETS)}')
     return names
 
+class _Parser(argparse.ArgumentParser):
+    "An `ArgumentParser` whose usage error is two lines, the error and where the usage is, not the whole usage."
+    def error(self, message): self.exit(2, f'{self.prog}: error: {message}\n(see {self.prog} --help)\n')
+
 def _commands(p: argparse.ArgumentParser) -> list:
     "The parsers of the commands under `p` (`train stm`, `run`, ...)."
     subs = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
@@ -163,7 +168,7 @@ def _commands(p: argparse.ArgumentParser) -> list:
 
 def parser() -> argparse.ArgumentParser:
     "The `bioner-kd` argument parser."
-    p = argparse.ArgumentParser(prog='bioner-kd', description=__doc__ or 'Knowledge distillation for biomedical NER.')
+    p = _Parser(prog='bioner-kd', description=__doc__ or 'Knowledge distillation for biomedical NER.')
     p.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     p.add_argument('--debug', action='store_true', help='show the traceback of an error')
     sub = p.add_subparsers(dest='command', required=True)
@@ -187,11 +192,13 @@ def parser() -> argparse.ArgumentParser:
     _train_options(q); q.set_defaults(func=train_cmd)
     q = train.add_parser('student', help='student STM distilled from an MTM teacher or an ensemble of MTMs')
     q.add_argument('--dataset', required=True, choices=DATASETS)
-    q.add_argument('--alpha', type=arg_type('alpha'), required=True, help='weight of the CE term; 1 - alpha weighs the teacher term')
+    q.add_argument('--alpha', type=arg_type('alpha'), required=True,
+                   help='weight of the CE term; 1 - alpha weighs the teacher term')
     q.add_argument('--teacher', choices=choices('teacher'), default='single')
     q.add_argument('--teacher-type', choices=choices('teacher_type'), default='softmax')
     q.add_argument('--teachers', help='folder of the teacher checkpoints (default: --out)')
-    q.add_argument('--features', nargs='*', type=feature_arg, metavar='LAYER=WEIGHT', help='feature distillation, e.g. shared=1 task=0.5')
+    q.add_argument('--features', nargs='*', type=feature_arg, metavar='LAYER=WEIGHT',
+                   help='feature distillation, e.g. shared=1 task=0.5')
     q.add_argument('--init-from-teacher', nargs='?', const='own', metavar='SEED',
                    help="start from the teacher's weights (an ensemble: the member of SEED, default the student's seed)")
     q.add_argument('--crf-targets', choices=choices('crf_targets'), default='emissions')
@@ -226,7 +233,8 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument('--mtm-sentences', type=int, default=300, help='MTM training sentences per dataset')
     q.add_argument('--epochs', type=int, default=1)
     q.set_defaults(func=bench_cmd)
-    for q in _commands(p): q.add_argument('--debug', action='store_true', default=argparse.SUPPRESS, help='show the traceback of an error')
+    for q in _commands(p):
+        q.add_argument('--debug', action='store_true', default=argparse.SUPPRESS, help='show the traceback of an error')
     return p
 
 # %% ../nbs/08_cli.ipynb #1788954d

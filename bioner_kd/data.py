@@ -125,8 +125,9 @@ def claimed_temporary(dest, directory: bool = False):
     "A new hidden `.<name>.<random>.part` file (or folder) beside `dest`, locked by this process while in the block."
     dest = Path(dest)
     while True:
-        if directory: tmp = tempfile.mkdtemp(dir=dest.parent, prefix=f'.{dest.name}.', suffix='.part'); fd = os.open(tmp, os.O_RDONLY)
-        else: fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f'.{dest.name}.', suffix='.part')
+        names = dict(dir=dest.parent, prefix=f'.{dest.name}.', suffix='.part')
+        if directory: tmp = tempfile.mkdtemp(**names); fd = os.open(tmp, os.O_RDONLY)
+        else: fd, tmp = tempfile.mkstemp(**names)
         lock_descriptor(fd)                     # waits only while `remove_leftovers` holds it
         if os.fstat(fd).st_nlink: break         # else taken for a leftover between its creation and the lock
         os.close(fd)

@@ -192,7 +192,8 @@ def teacher_identity(checkpoint) -> dict:
     record = Path(checkpoint).with_suffix('.json')
     return identity(read_record(record) if record.exists() else {})
 
-def student_fingerprint(dataset: str, cfg: TrainConfig, teachers: list, distill: DistillConfig, init_from: dict | None = None) -> dict:
+def student_fingerprint(dataset: str, cfg: TrainConfig, teachers: list, distill: DistillConfig,
+                        init_from: dict | None = None) -> dict:
     "`run_fingerprint` of a student of `dataset`; `teachers` and `init_from` are `identity`s of teachers."
     return run_fingerprint('student', cfg, [dataset], teachers, distill=asdict(distill), init_from=init_from)
 

@@ -104,19 +104,21 @@ def check_word2vec(path, binary: bool, numbers: bool = False) -> tuple:
         if binary: return count, dim
         for i in range(count):
             line = f.readline()
-            if not line: raise EmbeddingsFormatError(path, i + 2, f'vector {i + 1} of the {count} of the header', 'the end of the file')
+            if not line:
+                raise EmbeddingsFormatError(path, i + 2, f'vector {i + 1} of the {count} of the header', 'the end of the file')
             word, *values = line.rstrip().split(b' ')
             try: word.decode('utf-8')
             except UnicodeDecodeError: raise EmbeddingsFormatError(path, i + 2, 'a UTF-8 word', repr(word[:40])) from None
             if len(values) != dim:
-                raise EmbeddingsFormatError(path, i + 2, f'a word and {dim} values', f'{len(values)} value(s) after {word[:40]!r}')
+                raise EmbeddingsFormatError(path, i + 2, f'a word and {dim} values',
+                                            f'{len(values)} value(s) after {word[:40]!r}')
             if numbers:
                 try: np.array(values, dtype=np.float32)
                 except ValueError: raise EmbeddingsFormatError(path, i + 2, f'{dim} numbers', repr(line[:80])) from None
     return count, dim
 
 def load_word2vec(path, binary: bool | None = None, keep=None) -> Embeddings:
-    "Vectors of a word2vec file (binary or text), one per normalised word, restricted to `keep` (a set, or a function giving it) if given."
+    "Vectors of a word2vec file (binary or text), one per normalised word, restricted to `keep` (a set, or a function giving it)."
     from gensim.models import KeyedVectors
     path = Path(path)
     if binary is None: binary = path.name.endswith(('.bin', '.bin.gz'))

@@ -36,7 +36,7 @@ __all__ = ['TEACHERS', 'TEACHER_TYPES', 'SOURCES', 'PLANS', 'validate_params', '
 TEACHERS, TEACHER_TYPES = choices('teacher'), choices('teacher_type')
 
 def validate_params(kind: str, **p) -> dict:
-    "Check the parameters of an experiment notebook of `kind` (with `bioner_kd.options`); raise one `ValueError` naming every bad one."
+    "Check the parameters of an experiment notebook of `kind` (`check_options`); one `ValueError` names every bad one."
     return check_options(f'{kind} notebook', **p)
 
 # %% ../nbs/06_grid.ipynb #570a9e37
@@ -168,9 +168,9 @@ def student_plans(profile: str, dataset: str, alpha: float, teacher: str = 'sing
             init = next((c for c in ckpts if c == teacher_checkpoint(teachers or out, member, teacher_type)), ckpts[0])
         who = identify or teacher_identity
         cfg = prof.train_config('student', seed, **overrides)
-        yield Planned(f'{name}.json', student_fingerprint(dataset, cfg, [who(c) for c in ckpts], distill, init and who(init)),
-                      lambda cfg=cfg, ckpts=ckpts, init=init, name=name: train_student(
-                          dataset, cfg, ckpts, distill, init, out, name, out / 'targets', checkpoint=prof.keep_student_checkpoints)[1])
+        fp = student_fingerprint(dataset, cfg, [who(c) for c in ckpts], distill, init and who(init))
+        yield Planned(f'{name}.json', fp, lambda cfg=cfg, ckpts=ckpts, init=init, name=name: train_student(
+            dataset, cfg, ckpts, distill, init, out, name, out / 'targets', checkpoint=prof.keep_student_checkpoints)[1])
 
 def run_student(profile: str, dataset: str, alpha: float, teacher: str = 'single', teacher_type: str = 'softmax',
                 features: dict | None = None, crf_targets: str = 'emissions', kd_loss: str = 'mse', temperature: float = 1.0,
@@ -266,8 +266,8 @@ PLANS = dict(mtm=mtm_plans, targets=targets_plans, stm=stm_plans, student=studen
 
 def node_plans(node: Node, out) -> list:
     "The runs of a grid node as planned, its teachers named by their planned fingerprints; nothing is trained or read."
-    teachers = dict(identify=lambda ckpt: planned_teacher(node.params['profile'], ckpt.stem)) if node.notebook in ('targets', 'student') else {}
-    return list(PLANS[node.notebook](**node.params, out=out, **teachers))
+    planned = dict(identify=lambda ckpt: planned_teacher(node.params['profile'], ckpt.stem))
+    return list(PLANS[node.notebook](**node.params, out=out, **(planned if node.notebook in ('targets', 'student') else {})))
 
 def set_aside_stale(nodes: list, out) -> dict:
     "Move aside the records of `nodes` in `out` that their runs would not reuse; return {record: why}."
@@ -356,6 +356,13 @@ def _error_line(log: Path) -> str:
     more = [l.strip() for l in itertools.takewhile(lambda l: l.startswith((' ', '\t')) and l.strip(), lines[i + 1:i + 4])]
     return ' '.join([lines[i].strip(), *more])[:300]
 
+def _by_reason(why: dict, show: int = 3) -> str:
+    "Records grouped by why they were set aside, a few named per reason: one line per reason."
+    groups = {}
+    for record, reason in why.items(): groups.setdefault(reason, []).append(record)
+    more = lambda rs: f' and {len(rs) - show} more' if len(rs) > show else ''
+    return '\n'.join(f'  {", ".join(rs[:show])}{more(rs)}: {reason}' for reason, rs in groups.items())
+
 @dataclass
 class GridResult:
     "What a grid run did: node names that were already done, done now, failed (with their notebook), blocked."
@@ -376,7 +383,7 @@ class GridResult:
         lines = [f'grid {self.profile} in {self.out}: {len(self.done)} run now, {len(self.skipped)} already done, '
                  f'{len(self.failed)} failed, {len(self.blocked)} not run (a run they need failed) in {self.seconds:.0f}s']
         if self.redone: lines.append(f'{len(self.redone)} records made with other settings were moved to {self.out / "stale"} '
-                                     'and their runs redone:\n' + '\n'.join(f'  {r}: {why}' for r, why in self.redone.items()))
+                                     'and their runs redone:\n' + _by_reason(self.redone))
         lines += [f'FAILED {n}: {err}\n    see {nb}' for n, (nb, err) in self.failed.items()]
         lines += [f'NOT RUN {n}: needs {dep}, which failed' for n, dep in self.blocked.items()]
         if self.interrupted: lines.append('INTERRUPTED: run the same command again to resume; finished runs are kept')

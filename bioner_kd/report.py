@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .data import DATASETS
-from .train import Profile, PROFILES, get_profile, read_record, settings_differences
+from .options import check_options
+from .train import Profile, get_profile, read_record, settings_differences
 from .distill import DistillConfig, student_name
 from .grid import SOURCES
 
@@ -822,7 +823,7 @@ def write_reports(profile: str, runs=None, reports=None, blocks: str = 'runs', v
 # %% ../nbs/07_report.ipynb #7d32d54c
 def check_report_params(profile: str, runs: str = '', reports: str = '') -> dict:
     "The parameters of the report notebook, checked, with the default folders (`runs/<profile>`, `reports/<profile>`) filled in."
-    if profile not in PROFILES: raise ValueError(f'report notebook: profile={profile!r}: expected one of {", ".join(PROFILES)}')
+    check_options('report notebook', profile=profile)
     runs, reports = runs or f'runs/{profile}', reports or f'reports/{profile}'
     if not Path(runs).is_dir(): raise FileNotFoundError(f'report notebook: no run folder {runs} (from {Path.cwd()}): run the grid first '
                                                         f'(bioner-kd run --profile {profile}) or pass runs=<folder>')
