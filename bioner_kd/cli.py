@@ -11,6 +11,7 @@ from pathlib import Path
 from . import __version__
 from .data import DATASETS, cache_dir, remove_leftovers, verify_corpora, stats_table, CORPORA
 from .options import arg_type, choices, feature_arg
+from .models import PRECISIONS
 
 # %% auto #0
 __all__ = ['data_verify', 'data_stats', 'train_cmd', 'run_cmd', 'report_cmd', 'bench_cmd', 'parser', 'main']
@@ -50,7 +51,7 @@ def _overrides(args) -> dict:
                                lr=args.lr, batch_size=args.batch_size, device=args.device, threads=args.threads,
                                embeddings_file=args.embeddings).items() if v is not None}
     if args.hidden is not None: o.update({'model.hidden': args.hidden, 'model.task_hidden': args.hidden})
-    if args.bf16: o['bf16'] = True
+    if args.precision: o['precision'] = args.precision
     if args.quiet: o['progress'] = False
     for item in args.set or []:
         k, sep, v = item.partition('=')
@@ -105,7 +106,8 @@ def _train_options(q):
     q.add_argument('--batch-size', type=arg_type('batch_size'))
     q.add_argument('--device', help='cpu, cuda, cuda:1 ...')
     q.add_argument('--threads', type=arg_type('threads'), help='torch threads (default 1)')
-    q.add_argument('--bf16', action='store_true', help='bfloat16 autocast')
+    q.add_argument('--precision', choices=choices('precision'), help="auto (bf16 where the hardware has it), fp32 or bf16 "
+                   "(default: the profile's)")
     q.add_argument('--embeddings', help='word2vec file (binary or text) instead of the default embeddings')
     q.add_argument('--set', action='append', metavar='NAME=VALUE', help='any TrainConfig field, e.g. model.dropout=0.3')
     q.add_argument('--quiet', action='store_true', help='no progress bars')
@@ -144,11 +146,11 @@ def report_cmd(args) -> int:
 
 # %% ../nbs/08_cli.ipynb #d08b28ec
 def bench_cmd(args) -> int:
-    from bioner_kd.train import benchmark
-    threads = tuple(int(t) for t in args.threads.split(','))
-    df = benchmark(hidden=args.hidden, threads=threads, device=args.device, bf16=args.bf16, stm_sentences=args.stm_sentences,
-                   mtm_sentences=args.mtm_sentences, epochs=args.epochs)
-    print(df.to_string(index=False)); return 0
+    from bioner_kd.bench import benchmark, summary
+    df = benchmark(hidden=args.hidden, precisions=args.precision, stm_sentences=args.stm_sentences,
+                   mtm_sentences=args.mtm_sentences, rounds=args.rounds, threads=args.threads, device=args.device)
+    print(df.to_string(index=False, float_format=lambda x: f'{x:.2f}' if x < 10 else f'{x:.0f}'))
+    print(summary(df)); return 0
 
 # %% ../nbs/08_cli.ipynb #554a135e
 def _datasets(value: str) -> list:
@@ -225,13 +227,14 @@ def parser() -> argparse.ArgumentParser:
     _wait_option(q); q.set_defaults(func=report_cmd)
 
     q = sub.add_parser('bench', help='training and inference tokens/s and peak memory of an STM and an MTM')
-    q.add_argument('--hidden', type=int, default=100)
-    q.add_argument('--threads', default='1', help='comma-separated thread counts to measure, e.g. 1,2')
-    q.add_argument('--device', default='cpu')
-    q.add_argument('--bf16', action='store_true')
-    q.add_argument('--stm-sentences', type=int, default=None, help='STM training sentences of NCBI (default: all)')
-    q.add_argument('--mtm-sentences', type=int, default=300, help='MTM training sentences per dataset')
-    q.add_argument('--epochs', type=int, default=1)
+    q.add_argument('--hidden', type=int, default=100, help='word and task BiLSTM size per direction (default 100)')
+    q.add_argument('--precision', nargs='+', choices=PRECISIONS, default=['fp32', 'bf16'],
+                   help='precisions to measure (default: fp32 bf16)')
+    q.add_argument('--threads', type=int, default=1, help='torch threads (default 1)')
+    q.add_argument('--device', default='cpu', help='cpu, cuda, cuda:1 ... (default cpu)')
+    q.add_argument('--stm-sentences', type=int, default=2000, help='STM training sentences of NCBI (default 2000)')
+    q.add_argument('--mtm-sentences', type=int, default=200, help='MTM training sentences per dataset (default 200)')
+    q.add_argument('--rounds', type=int, default=3, help='alternating rounds; the median is reported (default 3)')
     q.set_defaults(func=bench_cmd)
     for q in _commands(p):
         q.add_argument('--debug', action='store_true', default=argparse.SUPPRESS, help='show the traceback of an error')
@@ -242,8 +245,8 @@ def _expected() -> tuple:
     "The errors that are the input's or the system's, not the package's: a message, no traceback."
     from bioner_kd.data import ChecksumError
     from bioner_kd.grid import RunFolderBusy
-    from bioner_kd.train import TrainingDiverged
-    return ValueError, OSError, ChecksumError, RunFolderBusy, TrainingDiverged
+    from bioner_kd.train import DeviceUnavailable, TrainingDiverged
+    return ValueError, OSError, ChecksumError, RunFolderBusy, TrainingDiverged, DeviceUnavailable
 
 def main(argv=None) -> int:
     "Run `bioner-kd` with `argv` (default: the command line); return the exit status."

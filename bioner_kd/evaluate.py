@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from .data import EncodedSplit, Sentence, encode_split, length_batches, make_batch
+from .models import autocast, resolve_precision
 
 # %% auto #0
 __all__ = ['entity_scores', 'ids_to_tags', 'predict', 'evaluate', 'tag']
@@ -32,17 +33,17 @@ def ids_to_tags(ids: np.ndarray, tagset) -> list:
     return [tagset[i] for i in ids]
 
 @torch.no_grad()
-def predict(model, enc: EncodedSplit, dataset: str, batch_size: int = 128, device='cpu', bf16: bool = False) -> list:
+def predict(model, enc: EncodedSplit, dataset: str, batch_size: int = 128, device='cpu', precision: str = 'fp32') -> list:
     "The predicted tags of every sentence of `enc`, in order."
     was_training = model.training
     model.eval()
     preds = [None] * enc.n_sentences
     device = torch.device(device)
+    precision = resolve_precision(precision, device)
     try:
         for idx in length_batches(enc.lengths, batch_size, shuffle=False):
             b = make_batch(enc, idx).to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                out = model(b, dataset)
+            with autocast(precision, device): out = model(b, dataset)
             ids = model.decode(out, b, dataset).cpu().numpy()
             for row, (i, n) in enumerate(zip(idx, enc.lengths[idx])): preds[i] = ids_to_tags(ids[row, :n], enc.tagset)
     finally:

@@ -27,9 +27,9 @@ from .distill import (DistillConfig, student_fingerprint, student_name, teacher_
 # %% auto #0
 __all__ = ['TEACHERS', 'TEACHER_TYPES', 'SOURCES', 'PLANS', 'validate_params', 'default_out', 'teacher_checkpoint', 'Planned',
            'stale_reason', 'set_aside', 'reuse', 'run_plans', 'mtm_plans', 'run_mtm', 'stm_plans', 'run_stm',
-           'targets_plans', 'run_targets', 'student_teachers', 'student_plans', 'run_student', 'records_table', 'Node',
-           'build_grid', 'planned_teacher', 'node_plans', 'set_aside_stale', 'experiments_dir', 'Execution',
-           'start_node', 'GridResult', 'select', 'prepare', 'RunFolderBusy', 'run_folder_lock', 'run_grid',
+           'targets_name', 'targets_plans', 'run_targets', 'student_teachers', 'student_plans', 'run_student',
+           'records_table', 'Node', 'build_grid', 'planned_teacher', 'node_plans', 'set_aside_stale', 'experiments_dir',
+           'Execution', 'start_node', 'GridResult', 'select', 'prepare', 'RunFolderBusy', 'run_folder_lock', 'run_grid',
            'run_report']
 
 # %% ../nbs/06_grid.ipynb #cfe67b75
@@ -117,28 +117,33 @@ def run_stm(profile: str, dataset: str, seeds=None, out=None, resume: bool = Tru
     return run_plans(stm_plans(profile, dataset, seeds, out, **overrides), out, resume)
 
 # %% ../nbs/06_grid.ipynb #ef4187f5
-def targets_plans(profile: str, teacher_run: str, hidden_states: bool = False, out=None, identify=teacher_identity,
-                  **overrides):
-    "The computation of a teacher's targets on the training sentences of the profile's datasets; `identify` names the teacher."
+def targets_name(teacher_run: str, hidden_states: bool) -> str:
+    "The name of the targets of `teacher_run`: its node in the grid and its marker file under `<out>/targets/`."
+    return f"targets-{teacher_run}{'-states' if hidden_states else ''}"
+
+def targets_plans(profile: str, teacher_run: str, hidden_states: bool = False, datasets=None, out=None,
+                  identify=teacher_identity, **overrides):
+    "The computation of a teacher's targets on the training sentences of `datasets` (default: the profile's)."
     prof, out = get_profile(profile), Path(out or default_out(profile))
     cfg = prof.train_config('student', prof.seeds[0], **overrides)     # a student's sentences do not depend on its seed
-    ckpt, marker = out / f'{teacher_run}.pt', out / 'targets' / f'{teacher_run}.json'
-    fp = run_fingerprint('targets', cfg, prof.datasets, [identify(ckpt)], hidden_states=hidden_states,
-                         crf_targets=prof.crf_targets)
+    datasets, name = list(datasets or prof.datasets), targets_name(teacher_run, hidden_states)
+    ckpt, marker = out / f'{teacher_run}.pt', out / 'targets' / f'{name}.json'
+    fp = run_fingerprint('targets', cfg, datasets, [identify(ckpt)], hidden_states=hidden_states, crf_targets=prof.crf_targets)
     def compute():
         start = time.time()
         folders = {d: teacher_targets(ckpt, task_sentences(d, cfg)['train'], d, hidden_states, prof.crf_targets,
-                                      cache=out / 'targets', device=cfg.device).meta['key'] for d in prof.datasets}
-        rec = dict(run=f'targets-{teacher_run}', kind='targets', profile=profile, teacher_run=teacher_run,
-                   hidden_states=hidden_states, folders=folders, seconds=round(time.time() - start, 2), **fp)
+                                      cache=out / 'targets', device=cfg.device).meta['key'] for d in datasets}
+        rec = dict(run=name, kind='targets', profile=profile, teacher_run=teacher_run, hidden_states=hidden_states,
+                   folders=folders, seconds=round(time.time() - start, 2), **fp)
         write_record(marker, rec)
         return rec
     yield Planned(str(marker.relative_to(out)), fp, compute, (ckpt.name,))
 
-def run_targets(profile: str, teacher_run: str, hidden_states: bool = False, out=None, resume: bool = True, **overrides) -> dict:
-    "Compute and cache the targets of a teacher on the training sentences of every dataset of the profile."
+def run_targets(profile: str, teacher_run: str, hidden_states: bool = False, datasets=None, out=None,
+                resume: bool = True, **overrides) -> dict:
+    "Compute and cache the targets of a teacher on the training sentences of `datasets` (default: the profile's)."
     out = Path(out or default_out(profile))
-    return run_plans(targets_plans(profile, teacher_run, hidden_states, out, **overrides), out, resume)[0]
+    return run_plans(targets_plans(profile, teacher_run, hidden_states, datasets, out, **overrides), out, resume)[0]
 
 # %% ../nbs/06_grid.ipynb #afa69ec6
 def student_teachers(profile: str, seed: int, teacher: str, teacher_type: str, folder) -> list:
@@ -217,6 +222,8 @@ def _train_tokens(prof: Profile, d: str) -> float:
 def build_grid(prof: Profile, init_from_teacher: bool = False) -> list:
     "The nodes of the grid of profile `prof`, in an order that respects their dependencies."
     seeds, (fdatasets, fseeds) = list(prof.seeds), prof.scope_2021
+    fseeds = fseeds if fdatasets else ()
+    init_alphas = set(prof.alphas) if init_from_teacher else set(prof.init_alphas)
     tok = {d: _train_tokens(prof, d) for d in prof.datasets}
     overhead = 3 * 20_000      # starting a kernel, in tokens of training
     nodes = {}
@@ -227,31 +234,45 @@ def build_grid(prof: Profile, init_from_teacher: bool = False) -> list:
             old.records = tuple(dict.fromkeys(old.records + node.records))
             old.cost = max(old.cost, node.cost)
         else: nodes[node.name] = node
+    def targets(run, datasets, states):
+        name = targets_name(run, states)
+        nodes.setdefault(name, Node(name, 'targets', dict(profile=prof.name, teacher_run=run, hidden_states=states,
+                                                          datasets=list(datasets)), needs=(run,),
+                                    records=(f'targets/{name}.json',),
+                                    cost=int(sum(tok[d] for d in datasets) * 0.5 + overhead)))
+        return name
     mtm_cost = sum(tok.values()) * prof.mtm_epochs
-    feature_teachers = {f'mtm-seed{s}' for s in fseeds} | {f'mtm-crf-seed{s}' for s in fseeds}
     for kind, s in [('softmax', s) for s in sorted(set(seeds) | set(prof.teacher_seeds))] + [('crf', s) for s in fseeds]:
         run = teacher_checkpoint('.', s, kind).stem
         add(Node(run, 'mtm', dict(profile=prof.name, seed=s, teacher_type=kind), records=(f'{run}.json',),
                  cost=int(mtm_cost * (1.5 if kind == 'crf' else 1) + overhead)))
-        add(Node(f'targets-{run}', 'targets', dict(profile=prof.name, teacher_run=run, hidden_states=run in feature_teachers),
-                 needs=(run,), records=(f'targets/{run}.json',), cost=int(sum(tok.values()) * 0.5 + overhead)))
     for d in prof.datasets:
         add(Node(f'stm-{d}', 'stm', dict(profile=prof.name, dataset=d, seeds=seeds),
                  records=tuple(f'stm-{d}-seed{s}.json' for s in seeds), cost=int(tok[d] * prof.epochs * len(seeds) + overhead)))
-    def student(d, alpha, teacher, kind, layers, node_seeds):
+    def student(d, alpha, teacher, kind, layers, node_seeds, init):
         distill = DistillConfig(alpha=alpha, features={k: prof.feature_weight for k in layers}, crf_targets=prof.crf_targets)
-        name = student_name(d, None, distill, teacher == 'ensemble', init_from_teacher, kind)
+        name = student_name(d, None, distill, teacher == 'ensemble', init, kind)
         tseeds = node_seeds if teacher == 'single' else prof.teacher_seeds
+        # a CRF teacher's targets, and hidden states, are computed for the 2021 datasets only
+        states = bool(layers) or kind == 'crf'
+        needs = tuple(targets(teacher_checkpoint('.', s, kind).stem, fdatasets if states else prof.datasets, states)
+                      for s in tseeds)
         params = dict(profile=prof.name, dataset=d, alpha=alpha, teacher=teacher, teacher_type=kind, features=distill.features,
-                      crf_targets=prof.crf_targets, init_from_teacher=init_from_teacher, seeds=list(node_seeds))
-        add(Node(name, 'student', params, needs=tuple(f'targets-{teacher_checkpoint(".", s, kind).stem}' for s in tseeds),
-                 records=tuple(student_name(d, s, distill, teacher == 'ensemble', init_from_teacher, kind) + '.json'
+                      crf_targets=prof.crf_targets, init_from_teacher=init, seeds=list(node_seeds))
+        add(Node(name, 'student', params, needs=needs,
+                 records=tuple(student_name(d, s, distill, teacher == 'ensemble', init, kind) + '.json'
                                for s in node_seeds), cost=int(tok[d] * prof.epochs * len(node_seeds) * 1.2 + overhead)))
     for d in prof.datasets:
         for teacher in TEACHERS:
-            for alpha in prof.alphas: student(d, alpha, teacher, 'softmax', (), seeds)
+            for alpha in prof.alphas:
+                init = alpha in init_alphas
+                # at alpha = 1 the teacher's targets are never read: from scratch such a student is the STM, and
+                # started from ensemble member s it is the single-teacher student of seed s
+                if alpha == 1 and not init: continue
+                if alpha == 1 and teacher == 'ensemble' and set(seeds) <= set(prof.teacher_seeds): continue
+                student(d, alpha, teacher, 'softmax', (), seeds, init)
         for kind in TEACHER_TYPES if d in fdatasets else ():
-            for layers in SOURCES.values(): student(d, prof.feature_alpha, 'single', kind, layers, fseeds)
+            for layers in SOURCES.values(): student(d, prof.feature_alpha, 'single', kind, layers, fseeds, False)
     order = {'mtm': 0, 'targets': 1, 'stm': 2, 'student': 3}
     return sorted(nodes.values(), key=lambda n: order[n.notebook])
 

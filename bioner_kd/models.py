@@ -5,7 +5,8 @@
 # %% ../nbs/02_models.ipynb #e0ff6194
 from __future__ import annotations
 
-import os
+import functools, os
+from pathlib import Path
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -22,8 +23,9 @@ from .crf import LinearChainCRF
 os.environ.setdefault('ONEDNN_PRIMITIVE_CACHE_CAPACITY', '32')
 
 # %% auto #0
-__all__ = ['FEATURE_LAYERS', 'reverse_index', 'ExactBiLSTM', 'CharEncoder', 'ModelConfig', 'SharedEncoder', 'TaskHead', 'Output',
-           'MTM', 'STM']
+__all__ = ['FEATURE_LAYERS', 'PRECISIONS', 'reverse_index', 'reverse_within', 'reversal', 'ExactBiLSTM', 'FastDropout',
+           'CharEncoder', 'ModelConfig', 'SharedEncoder', 'TaskHead', 'Output', 'MTM', 'STM', 'native_bf16',
+           'resolve_precision', 'autocast']
 
 # %% ../nbs/02_models.ipynb #e7469421
 def reverse_index(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
@@ -31,6 +33,28 @@ def reverse_index(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
     t = torch.arange(max_len, device=lengths.device)[None]
     r = lengths[:, None] - 1 - t
     return torch.where(r >= 0, r, t)
+
+class _Involution(torch.autograd.Function):
+    "The rows of a 2-d tensor in the order of `index`, a permutation that is its own inverse (so is the backward)."
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.save_for_backward(index)
+        return x.index_select(0, index)
+
+    @staticmethod
+    def backward(ctx, grad):
+        index, = ctx.saved_tensors
+        return grad.index_select(0, index), None
+
+def reverse_within(x: torch.Tensor, flat_index: torch.Tensor) -> torch.Tensor:
+    "`x` (B, L, D) with each row reversed within its length; `flat_index` is `reversal(lengths, L)`."
+    B, L, D = x.shape
+    return _Involution.apply(x.reshape(B * L, D), flat_index).view(B, L, D)
+
+def reversal(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
+    "The flat (B * L,) row index of `reverse_within` for a batch of `lengths` padded to `max_len`."
+    offsets = torch.arange(len(lengths), device=lengths.device)[:, None] * max_len
+    return (reverse_index(lengths, max_len) + offsets).reshape(-1)
 
 # %% ../nbs/02_models.ipynb #9cefef9b
 class ExactBiLSTM(nn.Module):
@@ -43,10 +67,28 @@ class ExactBiLSTM(nn.Module):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         "(B, L, input_size) -> (B, L, 2 * hidden_size): forward states, then backward states."
-        idx = reverse_index(lengths, x.shape[1])[..., None]
+        idx = reversal(lengths, x.shape[1])
         fwd, _ = self.fwd(x)
-        bwd, _ = self.bwd(x.gather(1, idx.expand_as(x)))
-        return torch.cat([fwd, bwd.gather(1, idx.expand(-1, -1, self.hidden_size))], dim=-1)
+        bwd, _ = self.bwd(reverse_within(x, idx))
+        return torch.cat([fwd, reverse_within(bwd, idx)], dim=-1)
+
+# %% ../nbs/02_models.ipynb #46ad3437
+class FastDropout(nn.Module):
+    "Dropout with the mask drawn from packed random bits on the CPU (`p` rounded to a multiple of 1/65536)."
+    def __init__(self, p: float = 0.5):
+        super().__init__()
+        if not 0 <= p < 1: raise ValueError(f'dropout must be in [0, 1), not {p}')
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0: return x
+        if x.device.type != 'cpu': return F.dropout(x, self.p, True)
+        n = x.numel()
+        bits = torch.randint(-2**63, 2**63 - 1, ((n + 3) // 4,), dtype=torch.int64).view(torch.int16)[:n]
+        keep = (bits >= round(self.p * 65536) - 32768).view(x.shape)
+        return x * (keep.to(x.dtype) * (1 / (1 - self.p)))
+
+    def extra_repr(self) -> str: return f'p={self.p}'
 
 # %% ../nbs/02_models.ipynb #f96e4b4a
 class CharEncoder(nn.Module):
@@ -96,7 +138,7 @@ class SharedEncoder(nn.Module):
             self.embed.weight.requires_grad_(cfg.finetune_embeddings)
         self.chars = CharEncoder(n_chars, cfg.char_dim, cfg.char_hidden)
         self.lstm = ExactBiLSTM(self.embed.embedding_dim + self.chars.out_dim, cfg.hidden)
-        self.drop, self.word_dropout = nn.Dropout(cfg.dropout), cfg.word_dropout
+        self.drop, self.word_dropout = FastDropout(cfg.dropout), cfg.word_dropout
 
     def forward(self, b: Batch) -> torch.Tensor:
         "The shared word BiLSTM's states, (B, L, 2 * hidden)."
@@ -113,7 +155,7 @@ class TaskHead(nn.Module):
         super().__init__()
         self.lstm = ExactBiLSTM(in_dim, cfg.task_hidden)
         self.linear = nn.Linear(2 * cfg.task_hidden, n_tags)
-        self.drop = nn.Dropout(cfg.dropout)
+        self.drop = FastDropout(cfg.dropout)
         self.crf = LinearChainCRF(n_tags) if cfg.output == 'crf' else None
 
     def forward(self, shared: torch.Tensor, lengths: torch.Tensor) -> tuple:
@@ -146,7 +188,7 @@ class MTM(nn.Module):
     def forward(self, b: Batch, dataset: str) -> Output:
         shared = self.shared(b)
         task, logits = self.heads[dataset](shared, b.lengths)
-        return Output(logits, dict(shared=shared, task=task))
+        return Output(logits.float(), dict(shared=shared, task=task))      # float32 under autocast too
 
     def loss(self, out: Output, b: Batch, dataset: str) -> torch.Tensor:
         "Mean cross-entropy over the real tokens; for a CRF head, the negative log-likelihood summed over sentences per token."
@@ -182,3 +224,28 @@ class STM(MTM):
     def forward(self, b: Batch, dataset: str | None = None) -> Output:
         if dataset not in (None, self.dataset): raise KeyError(f'this STM tags {self.dataset}, not {dataset}')
         return super().forward(b, self.dataset)
+
+# %% ../nbs/02_models.ipynb #78b8adc2
+PRECISIONS = ('auto', 'fp32', 'bf16')
+
+@functools.lru_cache(maxsize=None)
+def _cpu_flags() -> frozenset:
+    try: return frozenset(Path('/proc/cpuinfo').read_text().split())
+    except OSError: return frozenset()
+
+def native_bf16(device='cpu') -> bool:
+    "Whether `device` computes bfloat16 natively: a CUDA device that supports it, or a CPU with AVX512-BF16 or AMX."
+    device = torch.device(device)
+    if device.type == 'cuda': return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    return device.type == 'cpu' and bool({'avx512_bf16', 'amx_bf16'} & _cpu_flags())
+
+def resolve_precision(precision: str, device='cpu') -> str:
+    "'fp32' or 'bf16': `precision`, with 'auto' resolved for `device`."
+    if precision not in PRECISIONS: raise ValueError(f'precision must be one of {", ".join(PRECISIONS)}, not {precision!r}')
+    if precision == 'auto': return 'bf16' if native_bf16(device) else 'fp32'
+    return precision
+
+def autocast(precision: str, device='cpu'):
+    "The autocast context of a resolved `precision` on `device` (a no-op in fp32)."
+    device = torch.device(device)
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=resolve_precision(precision, device) == 'bf16')

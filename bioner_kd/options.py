@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .data import DATASETS
-from .models import FEATURE_LAYERS
+from .models import FEATURE_LAYERS, PRECISIONS
 
 # %% auto #0
 __all__ = ['OPTIONS', 'OptionError', 'Option', 'is_number', 'is_int', 'is_seed', 'option', 'check', 'check_options', 'choices',
@@ -57,8 +57,8 @@ _LAYERS = ', '.join(FEATURE_LAYERS)
 OPTIONS = {o.name: o for o in [
     Option('profile', choices=_profiles),
     Option('dataset', f'one of the 15 corpora: {", ".join(DATASETS)}', choices=DATASETS),
-    Option('datasets', 'a non-empty list of the 15 corpora', lambda v: isinstance(v, (list, tuple)) and len(v) > 0
-           and all(d in DATASETS for d in v)),
+    Option('datasets', "a list of the 15 corpora ([] for the profile's)",
+           lambda v: isinstance(v, (list, tuple)) and all(d in DATASETS for d in v)),
     Option('seed', 'an integer from 0 to 2**32 - 1', is_seed, parse=int),
     Option('seeds', 'a non-empty list of integers from 0 to 2**32 - 1',
            lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(map(is_seed, v))),
@@ -77,7 +77,7 @@ OPTIONS = {o.name: o for o in [
     Option('mean_bias', 'true or false', lambda v: isinstance(v, bool)),
     Option('protocol', choices=('paper', 'select')),
     Option('draw', choices=('uniform', 'proportional')),
-    Option('precision', choices=('auto', 'fp32', 'bf16')),
+    Option('precision', choices=PRECISIONS),
     Option('epochs', 'an integer >= 1', lambda v: is_int(v, 1), parse=int),
     Option('batch_size', 'an integer >= 1', lambda v: is_int(v, 1), parse=int),
     Option('hidden', 'an integer >= 1', lambda v: is_int(v, 1), parse=int),

@@ -19,16 +19,17 @@ from .data import (CORPORA, DATASETS, SPLITS, EncodedSplit, atomic_path, atomic_
                             encode_split, file_digests, length_batches, load_split, make_batch, subsample,
                             train_devel_digests, Vocab)
 from .embeddings import Word2VecConfig, get_embeddings
-from .models import MTM, STM, ModelConfig
+from .models import MTM, STM, ModelConfig, autocast, resolve_precision
 from .options import check, check_options
 from .evaluate import evaluate, predict
 
 # %% auto #0
-__all__ = ['PROFILES', 'EXECUTION_OPTIONS', 'TrainConfig', 'Profile', 'get_profile', 'apply_overrides', 'TaskData',
+__all__ = ['PROFILES', 'DIVERGENCE_FACTOR', 'DIVERGENCE_WINDOW', 'EXECUTION_OPTIONS', 'PARITY_DATASETS', 'TrainConfig',
+           'DeviceUnavailable', 'check_device', 'Profile', 'get_profile', 'apply_overrides', 'TaskData',
            'task_sentences', 'load_task_data', 'run_inputs', 'TrainingDiverged', 'draw_schedule', 'make_optimizers',
-           'fit', 'save_checkpoint', 'load_checkpoint', 'git_commit', 'peak_memory_mb', 'provenance', 'write_record',
-           'read_record', 'file_sha256', 'run_fingerprint', 'identity', 'settings_differences', 'seed_everything',
-           'score_run', 'train_stm', 'train_mtm', 'benchmark']
+           'train_step', 'fit', 'save_checkpoint', 'load_checkpoint', 'git_commit', 'peak_memory_mb', 'provenance',
+           'write_record', 'read_record', 'file_sha256', 'run_fingerprint', 'identity', 'settings_differences',
+           'seed_everything', 'score_run', 'train_stm', 'train_mtm', 'precision_parity']
 
 # %% ../nbs/03_train.ipynb #d32c235d
 @dataclass
@@ -47,7 +48,7 @@ class TrainConfig:
     max_test_sentences: int | None = None  # per dataset, for test and devel
     device: str = 'cpu'
     threads: int = 1                       # torch threads: two 1-thread jobs beat one 2-thread job on a CPU
-    bf16: bool = False                     # bfloat16 autocast
+    precision: str = 'fp32'                # 'auto', 'fp32' or 'bf16' (`02_models`; 'auto': bf16 where native)
     per_task_embedding_optimizer: bool = False   # MTM: each dataset its own SparseAdam for the embedding
     progress: bool = True
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -58,12 +59,28 @@ class TrainConfig:
         if isinstance(self.model, dict): self.model = ModelConfig(**self.model)
         if isinstance(self.embeddings, dict): self.embeddings = Word2VecConfig(**self.embeddings)
         check_options(seed=self.seed, epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, protocol=self.protocol,
-                      draw=self.draw, threads=self.threads)
+                      draw=self.draw, threads=self.threads, precision=self.precision)   # errors here, not at the first step
         for n in ('max_train_sentences', 'max_test_sentences'): check('max_sentences', getattr(self, n), as_=n)
 
     def options(self) -> dict:
-        "The configuration as recorded (without the display-only `progress`)."
-        d = asdict(self); d.pop('progress'); return d
+        "The configuration as recorded: without the display-only `progress`, with `precision` as it runs here."
+        d = asdict(self); d.pop('progress')
+        d['precision'] = resolve_precision(self.precision, self.device)
+        return d
+
+# %% ../nbs/03_train.ipynb #efa35a6a
+class DeviceUnavailable(RuntimeError):
+    "The run asks for a device this machine does not have."
+
+def check_device(device: str):
+    "Raise `DeviceUnavailable`, before any work is done, when `device` is not usable here."
+    d = torch.device(device)
+    if d.type == 'cuda' and not torch.cuda.is_available():
+        build = 'a CPU-only build' if torch.version.cuda is None else f'built for CUDA {torch.version.cuda}, but no GPU is visible'
+        raise DeviceUnavailable(f'this run needs the device {device!r}, and torch {torch.__version__} here is {build}: '
+                                f'run it on the CPU with --device cpu, or on a machine with a GPU')
+    if d.type == 'cuda' and d.index is not None and d.index >= torch.cuda.device_count():
+        raise DeviceUnavailable(f'this run needs {device!r}, but only {torch.cuda.device_count()} GPU(s) are visible')
 
 # %% ../nbs/03_train.ipynb #3f593f19
 @dataclass(frozen=True)
@@ -87,22 +104,25 @@ class Profile:
     feature_alpha: float = 0.5      # alpha of the 2021 feature-distillation and CRF-teacher students
     feature_weight: float = 1.0     # weight of each distilled layer in those students
     feature_seeds: tuple | None = None  # seeds of the 2021 students and CRF teachers (None: `seeds`)
-    feature_datasets: tuple | None = None   # datasets of the 2021 students (None: `datasets`)
+    feature_datasets: tuple | None = None   # datasets of the 2021 students (None: `datasets`; (): none)
     crf_targets: str = 'emissions'  # what a CRF teacher distils: 'emissions' or 'marginals'
     keep_student_checkpoints: bool = True   # STM and student checkpoints (teachers' are always kept)
     device: str = 'cpu'
+    precision: str = 'fp32'         # 'auto', 'fp32' or 'bf16'
+    init_alphas: tuple = ()         # alphas whose students start from their teacher's weights (see `05_distill`)
 
     @property
     def scope_2021(self) -> tuple:
         "The (datasets, seeds) of the 2021 analyses: feature-distillation and CRF-teacher students."
-        return tuple(self.feature_datasets or self.datasets), tuple(self.feature_seeds or self.seeds)
+        return (tuple(self.datasets if self.feature_datasets is None else self.feature_datasets),
+                tuple(self.seeds if self.feature_seeds is None else self.feature_seeds))
 
     def train_config(self, kind: str, seed: int, **overrides) -> TrainConfig:
         "The `TrainConfig` of a run of `kind` ('mtm', 'stm' or 'student') in this profile, with overrides."
         cfg = TrainConfig(profile=self.name, seed=seed, epochs=self.mtm_epochs if kind == 'mtm' else self.epochs,
                           batch_size=self.batch_size, lr=self.lr, adam_beta1=self.adam_beta1,
                           max_train_sentences=self.max_train_sentences, max_test_sentences=self.max_test_sentences,
-                          device=self.device, model=self.model, embeddings=self.embeddings)
+                          device=self.device, precision=self.precision, model=self.model, embeddings=self.embeddings)
         return apply_overrides(cfg, overrides)
 
 # %% ../nbs/03_train.ipynb #b0cc0e20
@@ -127,6 +147,11 @@ PROFILES = {p.name: p for p in [
             datasets=DATASETS, seeds=(1, 2, 3, 4, 5), teacher_seeds=(1, 2, 3, 4, 5),
             max_train_sentences=None, max_test_sentences=None, epochs=15, mtm_epochs=15,
             model=ModelConfig(hidden=200, task_hidden=200), embeddings=Word2VecConfig(), device='cuda'),
+    Profile('full', "the paper's protocol on the full corpora at hidden 100: seed 1, a 3-MTM ensemble, students at "
+            "α = 0 and 0.5 of both teachers and at α = 1 started from the teacher, no 2021 analyses: hours on 2 cores",
+            datasets=DATASETS, seeds=(1,), teacher_seeds=(1, 2, 3), max_train_sentences=None, max_test_sentences=None,
+            epochs=15, mtm_epochs=15, model=ModelConfig(), embeddings=Word2VecConfig(), init_alphas=(1.0,),
+            feature_datasets=(), feature_seeds=()),
 ]}
 
 def get_profile(name: str) -> Profile:
@@ -181,7 +206,9 @@ def run_inputs(cfg: TrainConfig, datasets, sentences: dict | None = None) -> tup
 
 # %% ../nbs/03_train.ipynb #7071597b
 class TrainingDiverged(RuntimeError):
-    "The training loss became NaN or infinite."
+    "The training loss became NaN or infinite, or grew far beyond its starting value."
+
+DIVERGENCE_FACTOR, DIVERGENCE_WINDOW = 10.0, 20
 
 def draw_schedule(batches: dict, draw: str, rng: np.random.Generator) -> list:
     "The (dataset, batch) steps of one epoch: uniform draws over datasets, or every batch once in random order."
@@ -202,15 +229,48 @@ def make_optimizers(model, datasets, cfg: TrainConfig) -> dict:
     sparse = model.sparse_parameters()
     adam = dict(lr=cfg.lr, betas=(cfg.adam_beta1, 0.999))
     shared = torch.optim.SparseAdam(sparse, **adam) if sparse and not cfg.per_task_embedding_optimizer else None
-    return {d: [torch.optim.Adam(model.shared_parameters() + model.head_parameters(d), **adam)]
+    return {d: [torch.optim.Adam(model.shared_parameters() + model.head_parameters(d), foreach=True, **adam)]
                + ([shared or torch.optim.SparseAdam(sparse, **adam)] if sparse else []) for d in datasets}
+
+def train_step(model, b, dataset: str, optimizers: list, precision: str, clip: float, loss_fn=None) -> float:
+    "One step on batch `b` of `dataset`: forward in `precision` (resolved), float32 loss, backward, clip, step."
+    with autocast(precision, b.words.device): out = model(b, dataset)
+    loss = loss_fn(model, out, b, dataset) if loss_fn else model.loss(out, b, dataset)
+    value = loss.item()         # the one host sync of a step
+    if math.isfinite(value):
+        for opt in optimizers: opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(optimizers[0].param_groups[0]['params'], clip, foreach=True)
+        for opt in optimizers: opt.step()
+    return value
+
+class _DivergenceCheck:
+    "Raises `TrainingDiverged` when a step's loss is not finite or the windowed mean outgrows the first step's."
+    def __init__(self, desc: str, cfg: TrainConfig):
+        self.desc, self.cfg, self.first, self.window, self.peak = desc, cfg, None, [], 0.0
+
+    def __call__(self, value: float, epoch: int, step: int, dataset: str):
+        where = f'at epoch {epoch + 1}, step {step + 1} (dataset {dataset}, lr {self.cfg.lr:g})'
+        if not math.isfinite(value):
+            raise TrainingDiverged(f'{self.desc} diverged: the loss is {value} {where}; stopped, no record written')
+        if self.first is None: self.first = max(value, 1e-12)
+        self.window = (self.window + [value])[-DIVERGENCE_WINDOW:]
+        if len(self.window) < DIVERGENCE_WINDOW: return
+        mean = sum(self.window) / len(self.window)
+        self.peak = max(self.peak, mean / self.first)
+        if mean > DIVERGENCE_FACTOR * self.first:
+            raise TrainingDiverged(f'{self.desc} diverged: the loss grew from {self.first:.3g} (first step) to '
+                                   f'{mean:.3g} (mean of the last {DIVERGENCE_WINDOW} steps) {where}; '
+                                   f'stopped, no record written')
 
 def fit(model, data: dict, cfg: TrainConfig, loss_fn=None, desc: str = 'train') -> dict:
     "Train `model` on `data` ({dataset: TaskData}); return the history, best epoch, tokens and time."
     device = torch.device(cfg.device)
+    precision = resolve_precision(cfg.precision, device)
     model.to(device)
     optimizers = make_optimizers(model, data, cfg)
     rng = np.random.default_rng([cfg.seed, 1])
+    check = _DivergenceCheck(desc, cfg)
     history, best, best_state, tokens, train_seconds = [], -1.0, None, 0, 0.0
     for epoch in range(cfg.epochs):
         model.train()
@@ -221,22 +281,14 @@ def fit(model, data: dict, cfg: TrainConfig, loss_fn=None, desc: str = 'train') 
         for i, (d, idx) in enumerate(tqdm(steps, desc=f'{desc} epoch {epoch + 1}/{cfg.epochs}', leave=False,
                                           disable=not cfg.progress, mininterval=2)):
             b = make_batch(data[d].train, idx).to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
-                out = model(b, d)
-                loss = loss_fn(model, out, b, d) if loss_fn else model.loss(out, b, d)
-            value = loss.item()         # the one host sync of a step
-            if not math.isfinite(value):
-                raise TrainingDiverged(f'{desc}: the loss is {value} at epoch {epoch + 1}, step {i + 1}, dataset {d} '
-                                       f'(lr {cfg.lr}, clip {cfg.clip}); stopped rather than training on it')
-            for opt in optimizers[d]: opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(optimizers[d][0].param_groups[0]['params'], cfg.clip)
-            for opt in optimizers[d]: opt.step()
+            value = train_step(model, b, d, optimizers[d], precision, cfg.clip, loss_fn)
+            check(value, epoch, i, d)
             total += value; tokens += b.n_tokens
         train_seconds += time.time() - start
         entry = dict(epoch=epoch + 1, loss=total / max(len(steps), 1))
         if cfg.protocol == 'select':
-            entry['devel_f1'] = float(np.mean([evaluate(model, t.devel, d, device=device)['f1'] for d, t in data.items()]))
+            entry['devel_f1'] = float(np.mean([evaluate(model, t.devel, d, device=device, precision=precision)['f1']
+                                               for d, t in data.items()]))
             if entry['devel_f1'] > best:
                 best = entry['devel_f1']
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -246,7 +298,8 @@ def fit(model, data: dict, cfg: TrainConfig, loss_fn=None, desc: str = 'train') 
         model.load_state_dict(best_state)
         best_epoch = max(history, key=lambda h: h['devel_f1'])['epoch']
     return dict(history=history, best_epoch=best_epoch, train_tokens=tokens, train_seconds=train_seconds,
-                tokens_per_s=tokens / max(train_seconds, 1e-9))
+                tokens_per_s=tokens / max(train_seconds, 1e-9), precision=precision,
+                loss_peak_ratio=round(check.peak, 3))
 
 # %% ../nbs/03_train.ipynb #4ee43ee7
 def save_checkpoint(model, path, **meta) -> Path:
@@ -361,8 +414,9 @@ def score_run(model, data: dict, cfg: TrainConfig) -> dict:
     "Test (and devel) scores of a trained model on each dataset."
     scores = {}
     for d, t in data.items():
-        scores[d] = dict(test=evaluate(model, t.test, d, device=cfg.device, bf16=cfg.bf16))
-        if t.devel is not None: scores[d]['devel'] = evaluate(model, t.devel, d, device=cfg.device, bf16=cfg.bf16)
+        scores[d] = dict(test=evaluate(model, t.test, d, device=cfg.device, precision=cfg.precision))
+        if t.devel is not None:
+            scores[d]['devel'] = evaluate(model, t.devel, d, device=cfg.device, precision=cfg.precision)
     return scores
 
 def _finish(kind, model, data, cfg, result, start, out, name, extra=None, checkpoint: bool = True) -> dict:
@@ -370,6 +424,7 @@ def _finish(kind, model, data, cfg, result, start, out, name, extra=None, checkp
                   options=cfg.options(), **(extra or {}), scores=score_run(model, data, cfg),
                   epochs=cfg.epochs, best_epoch=result['best_epoch'], history=result['history'],
                   train_tokens=result['train_tokens'], tokens_per_s=round(result['tokens_per_s'], 1),
+                  precision=result['precision'], loss_peak_ratio=result['loss_peak_ratio'],
                   train_sentences={d: t.train.n_sentences for d, t in data.items()},
                   test_sentences={d: t.test.n_sentences for d, t in data.items()},
                   seconds=round(time.time() - start, 2), peak_memory_mb=round(peak_memory_mb(), 1),
@@ -384,56 +439,51 @@ def _finish(kind, model, data, cfg, result, start, out, name, extra=None, checkp
 def train_stm(dataset: str, cfg: TrainConfig, out=None, name: str | None = None, checkpoint: bool = True) -> tuple:
     "Train the STM of `dataset`; return (model, record). With `out`, write `<name>.json` (and `<name>.pt`) there."
     start = time.time()
+    check_device(cfg.device)
+    name = name or f'stm-{dataset}-seed{cfg.seed}'
     seed_everything(cfg.seed, cfg.threads)
     emb, chars, data = run_inputs(cfg, [dataset])
     torch.manual_seed(cfg.seed)
     model = STM(emb.words, chars, dataset, CORPORA[dataset].tags, cfg.model, emb.vectors)
-    result = fit(model, data, cfg, desc=f'STM {dataset}')
-    return model, _finish('stm', model, data, cfg, result, start, out, name or f'stm-{dataset}-seed{cfg.seed}',
+    result = fit(model, data, cfg, desc=name)
+    return model, _finish('stm', model, data, cfg, result, start, out, name,
                           dict(embeddings=emb.source, **run_fingerprint('stm', cfg, [dataset])), checkpoint)
 
 def train_mtm(datasets, cfg: TrainConfig, out=None, name: str | None = None) -> tuple:
     "Train an MTM over `datasets`; return (model, record). With `out`, write `<name>.json` and `<name>.pt` there."
     start = time.time()
+    check_device(cfg.device)
+    kind = 'mtm' if cfg.model.output == 'softmax' else 'mtm-crf'
+    name = name or f'{kind}-seed{cfg.seed}'
     seed_everything(cfg.seed, cfg.threads)
     emb, chars, data = run_inputs(cfg, list(datasets))
     torch.manual_seed(cfg.seed)
     model = MTM(emb.words, chars, {d: CORPORA[d].tags for d in datasets}, cfg.model, emb.vectors)
-    result = fit(model, data, cfg, desc='MTM')
-    kind = 'mtm' if cfg.model.output == 'softmax' else 'mtm-crf'
-    return model, _finish(kind, model, data, cfg, result, start, out, name or f'{kind}-seed{cfg.seed}',
+    result = fit(model, data, cfg, desc=name)
+    return model, _finish(kind, model, data, cfg, result, start, out, name,
                           dict(embeddings=emb.source, **run_fingerprint(kind, cfg, list(data))))
 
-# %% ../nbs/03_train.ipynb #bcdf141e
-def _bench_job(kind: str, cfg: dict, datasets: list) -> dict:
-    "One benchmark measurement, run in a fresh process."
-    cfg = TrainConfig(**cfg)
-    seed_everything(cfg.seed, cfg.threads)
-    emb, chars, data = run_inputs(cfg, datasets)
-    if kind == 'STM': model = STM(emb.words, chars, datasets[0], CORPORA[datasets[0]].tags, cfg.model, emb.vectors)
-    else: model = MTM(emb.words, chars, {d: CORPORA[d].tags for d in datasets}, cfg.model, emb.vectors)
-    result = fit(model, data, cfg, desc=kind)
-    start, n = time.time(), 0
-    for d, t in data.items():
-        predict(model, t.train, d, device=cfg.device, bf16=cfg.bf16); n += t.train.n_tokens
-    return dict(model=kind, datasets=len(datasets), hidden=cfg.model.hidden, threads=cfg.threads, device=cfg.device,
-                bf16=cfg.bf16, train_tokens=result['train_tokens'], train_tokens_per_s=round(result['tokens_per_s']),
-                inference_tokens_per_s=round(n / (time.time() - start)), peak_memory_mb=round(peak_memory_mb()))
+# %% ../nbs/03_train.ipynb #52256ff6
+PARITY_DATASETS = ('NCBI', 'BC5CDR', 'BioNLP13CG', 'JNLPBA')
 
-def benchmark(hidden: int = 100, threads=(1,), device: str = 'cpu', bf16: bool = False, stm_dataset: str = 'NCBI',
-              stm_sentences: int | None = None, mtm_sentences: int = 300, epochs: int = 1, progress: bool = False):
-    "Training and inference tokens/s and peak memory of an STM and an MTM, each in a fresh process; a DataFrame."
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+def precision_parity(out, datasets=PARITY_DATASETS, seeds=(1, 2), epochs: int = 15, progress: bool = False):
+    "Full-data STMs in fp32 and bf16 (records in `out`, reused if there); the F1 table and whether bf16 passes."
     import pandas as pd
-    base = TrainConfig(profile='bench', epochs=epochs, device=device, bf16=bf16, progress=progress,
-                       model=ModelConfig(hidden=hidden, task_hidden=hidden))
-    get_embeddings(base.embeddings_file, base.embeddings); corpus_char_vocab()       # cached before the workers start
-    jobs = [('STM', dict(base.options(), threads=t, max_train_sentences=stm_sentences, progress=progress), [stm_dataset]) for t in threads]
-    jobs += [('MTM', dict(base.options(), threads=t, max_train_sentences=mtm_sentences, progress=progress), list(DATASETS)) for t in threads]
-    from bioner_kd.train import _bench_job as measure     # the package's: a spawned process cannot import a notebook
     rows = []
-    for job in jobs:
-        with ProcessPoolExecutor(1, mp_context=mp.get_context('spawn')) as pool:
-            rows.append(pool.submit(measure, *job).result())
-    return pd.DataFrame(rows)
+    for d in datasets:
+        for s in seeds:
+            row = dict(dataset=d, seed=s)
+            for p in ('fp32', 'bf16'):
+                path = Path(out) / f'stm-{d}-seed{s}-{p}.json'
+                if path.exists(): rec = read_record(path)
+                else: rec = train_stm(d, TrainConfig(profile='parity', seed=s, epochs=epochs, precision=p, progress=progress),
+                                      out, path.stem, checkpoint=False)[1]
+                row[p] = rec['scores'][d]['test']['f1']; row[f'{p}_tokens_per_s'] = rec['tokens_per_s']
+            rows.append(row)
+    df = pd.DataFrame(rows)
+    df['delta'] = df.bf16 - df.fp32
+    by_dataset = df.groupby('dataset', sort=False).delta.mean()
+    verdict = dict(mean_abs_delta=float(df.delta.abs().mean()), mean_delta=float(df.delta.mean()),
+                   worst_dataset=by_dataset.idxmin(), worst_dataset_delta=float(by_dataset.min()))
+    verdict['bf16_passes'] = verdict['mean_abs_delta'] <= 0.3 and verdict['worst_dataset_delta'] >= -1
+    return df.round(2), verdict
