@@ -14,7 +14,8 @@ from .options import arg_type, choices, feature_arg
 from .models import PRECISIONS
 
 # %% auto #0
-__all__ = ['data_verify', 'data_stats', 'train_cmd', 'run_cmd', 'report_cmd', 'bench_cmd', 'parser', 'main']
+__all__ = ['TAG_FORMATS', 'data_verify', 'data_stats', 'train_cmd', 'run_cmd', 'report_cmd', 'bench_cmd', 'tag_cmd', 'parser',
+           'main']
 
 # %% ../nbs/08_cli.ipynb #c5472f00
 def data_verify(args) -> int:
@@ -80,13 +81,14 @@ def _train(args, fn, **kw) -> int:
 # %% ../nbs/08_cli.ipynb #575dc40a
 def train_cmd(args) -> int:
     from bioner_kd.grid import run_mtm, run_stm, run_student
-    if args.model == 'stm': return _train(args, run_stm, dataset=args.dataset, seeds=[args.seed])
+    if args.model == 'stm': return _train(args, run_stm, dataset=args.dataset, seeds=[args.seed], checkpoint=True)
     if args.model == 'mtm': return _train(args, run_mtm, seed=args.seed, teacher_type=args.teacher_type, datasets=args.datasets)
     member = None if args.init_from_teacher in (None, 'own') else int(args.init_from_teacher)
     features = dict(args.features or [])
     return _train(args, run_student, dataset=args.dataset, alpha=args.alpha, teacher=args.teacher, teacher_type=args.teacher_type,
                   features=features, crf_targets=args.crf_targets, kd_loss=args.kd_loss, temperature=args.temperature, mean_bias=not args.zero_bias,
-                  init_from_teacher=args.init_from_teacher is not None, init_member=member, seeds=[args.seed], teachers=args.teachers)
+                  init_from_teacher=args.init_from_teacher is not None, init_member=member, seeds=[args.seed], teachers=args.teachers,
+                  checkpoint=True)
 
 # %% ../nbs/08_cli.ipynb #614645b2
 def _wait_option(q):
@@ -151,6 +153,58 @@ def bench_cmd(args) -> int:
                    mtm_sentences=args.mtm_sentences, rounds=args.rounds, threads=args.threads, device=args.device)
     print(df.to_string(index=False, float_format=lambda x: f'{x:.2f}' if x < 10 else f'{x:.0f}'))
     print(summary(df)); return 0
+
+# %% ../nbs/08_cli.ipynb #a9471755
+def _field(s: str) -> str:
+    "A TSV field: backslash, tab, newline and carriage return escaped."
+    return s.replace('\\', '\\\\').replace('\t', '\\t').replace('\n', '\\n').replace('\r', '\\r')
+
+def _jsonl(doc, name: str, out):
+    for e in doc.entities():
+        out.write(json.dumps(dict(document=name, start=e.start, end=e.end, type=e.type, text=e.text), ensure_ascii=False) + '\n')
+
+def _tsv(doc, name: str, out):
+    for e in doc.entities(): out.write(f'{_field(name)}\t{e.start}\t{e.end}\t{e.type}\t{_field(e.text)}\n')
+
+def _conll(doc, name: str, out):
+    if not len(doc.ids): return
+    out.write(f'-DOCSTART-\t{_field(name)}\n\n')
+    spans, tags, bounds = doc.tokens.spans.tolist(), doc.tags, doc.tokens.sentences.tolist()
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        out.write(''.join(f'{doc.text[s:e]}\t{t}\n' for (s, e), t in zip(spans[a:b], tags[a:b])) + '\n')
+
+TAG_FORMATS = {'jsonl': _jsonl, 'tsv': _tsv, 'conll': _conll}
+
+def _read_text(name: str) -> tuple:
+    "(text, None) of the file `name` (`-`: standard input), or (None, what is wrong with it)."
+    try: data = sys.stdin.buffer.read() if name == '-' else open(name, 'rb').read()
+    except OSError as e: return None, f'{name}: {e.strerror}'
+    try: return data.decode('utf-8'), None
+    except UnicodeDecodeError as e:
+        return None, f'{name}: not UTF-8 text: byte 0x{data[e.start]:02x} at byte offset {e.start} is not valid UTF-8'
+
+def tag_cmd(args) -> int:
+    import os
+    from tqdm.auto import tqdm
+    from bioner_kd.tagger import Tagger
+    try: tagger = Tagger.load(args.model, args.dataset)
+    except (OSError, ValueError) as e: raise SystemExit(f'bioner-kd tag: {e}')
+    if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(encoding='utf-8')
+    write, names, status, group = TAG_FORMATS[args.format], args.files or ['-'], 0, []
+    size = sum(os.path.getsize(n) for n in names if n != '-' and os.path.isfile(n))
+    with tqdm(total=size or None, unit='B', unit_scale=True, desc='tag', disable=True if args.quiet else None, delay=1,
+              file=sys.stderr) as bar:
+        def flush():
+            for (name, text, n), doc in zip(group, tagger.tag_tokens([t for _, t, _ in group])):
+                write(doc, name, sys.stdout); bar.update(n)
+            sys.stdout.flush(); group.clear()
+        for name in names:
+            text, error = _read_text(name)
+            if error: print(f'bioner-kd tag: {error}', file=sys.stderr); status = 1; continue
+            group.append((name, text, len(text.encode('utf-8')) if name != '-' else 0))
+            if sum(len(t) for _, t, _ in group) >= tagger.chunk_chars: flush()
+        flush()
+    return status
 
 # %% ../nbs/08_cli.ipynb #554a135e
 def _datasets(value: str) -> list:
@@ -225,6 +279,15 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument('--out', help='run folder holding the records (default: runs/<profile>)')
     q.add_argument('--reports', help='output folder (default: reports/<profile>)')
     _wait_option(q); q.set_defaults(func=report_cmd)
+
+    q = sub.add_parser('tag', help='tag raw text (UTF-8 files or standard input) with a model: entities with character offsets')
+    q.add_argument('files', nargs='*', metavar='FILE', help='UTF-8 text files, one document each (none or -: standard input)')
+    q.add_argument('--model', required=True, help='a model file, <run>.safetensors, written by bioner-kd train')
+    q.add_argument('--dataset', choices=DATASETS, help="the dataset whose tags an MTM gives (an STM or a student: its own)")
+    q.add_argument('--format', choices=list(TAG_FORMATS), default='jsonl',
+                   help='jsonl: one entity per line (default); tsv: the same fields tab-separated; conll: every token and its tag')
+    q.add_argument('--quiet', action='store_true', help='no progress bar')
+    q.set_defaults(func=tag_cmd)
 
     q = sub.add_parser('bench', help='training and inference tokens/s and peak memory of an STM and an MTM')
     q.add_argument('--hidden', type=int, default=100, help='word and task BiLSTM size per direction (default 100)')

@@ -12,7 +12,7 @@ from .data import EncodedSplit, Sentence, encode_split, length_batches, make_bat
 from .models import autocast, resolve_precision
 
 # %% auto #0
-__all__ = ['entity_scores', 'ids_to_tags', 'predict', 'evaluate', 'tag']
+__all__ = ['entity_scores', 'ids_to_tags', 'predict_ids', 'predict', 'evaluate', 'tag']
 
 # %% ../nbs/04_evaluate.ipynb #eb168ff9
 def entity_scores(gold: list, pred: list) -> dict:
@@ -33,22 +33,27 @@ def ids_to_tags(ids: np.ndarray, tagset) -> list:
     return [tagset[i] for i in ids]
 
 @torch.no_grad()
-def predict(model, enc: EncodedSplit, dataset: str, batch_size: int = 128, device='cpu', precision: str = 'fp32') -> list:
-    "The predicted tags of every sentence of `enc`, in order."
+def predict_ids(model, enc: EncodedSplit, dataset: str, batch_size: int = 128, device='cpu', precision: str = 'fp32') -> np.ndarray:
+    "The predicted tag id of every token of `enc`, in its flat token order."
     was_training = model.training
     model.eval()
-    preds = [None] * enc.n_sentences
+    ids = np.zeros(enc.n_tokens, np.int64)
     device = torch.device(device)
     precision = resolve_precision(precision, device)
+    nonempty = np.flatnonzero(enc.lengths)
     try:
-        for idx in length_batches(enc.lengths, batch_size, shuffle=False):
-            b = make_batch(enc, idx).to(device)
+        for batch in length_batches(enc.lengths[nonempty], batch_size, shuffle=False):
+            b = make_batch(enc, nonempty[batch]).to(device)
             with autocast(precision, device): out = model(b, dataset)
-            ids = model.decode(out, b, dataset).cpu().numpy()
-            for row, (i, n) in enumerate(zip(idx, enc.lengths[idx])): preds[i] = ids_to_tags(ids[row, :n], enc.tagset)
+            ids[b.positions[b.mask].cpu().numpy()] = model.decode(out, b, dataset)[b.mask].cpu().numpy()
     finally:
         model.train(was_training)
-    return preds
+    return ids
+
+def predict(model, enc: EncodedSplit, dataset: str, batch_size: int = 128, device='cpu', precision: str = 'fp32') -> list:
+    "The predicted tags of every sentence of `enc`, in order."
+    ids = predict_ids(model, enc, dataset, batch_size, device, precision)
+    return [ids_to_tags(ids[a:b], enc.tagset) for a, b in zip(enc.offsets[:-1], enc.offsets[1:])]
 
 def evaluate(model, enc: EncodedSplit, dataset: str, **kwargs) -> dict:
     "Entity-level scores of `model` on an encoded split (see `entity_scores`)."

@@ -40,11 +40,13 @@ def validate_params(kind: str, **p) -> dict:
     return check_options(f'{kind} notebook', **p)
 
 # %% ../nbs/06_grid.ipynb #570a9e37
+from .train import MODEL_SUFFIX
+
 def default_out(profile: str) -> Path: return Path('runs') / profile
 
 def teacher_checkpoint(out, seed: int, teacher_type: str = 'softmax') -> Path:
-    "The checkpoint of the MTM teacher of `seed` in a run folder."
-    return Path(out) / f"{'mtm' if teacher_type == 'softmax' else 'mtm-crf'}-seed{seed}.pt"
+    "The model file of the MTM teacher of `seed` in a run folder."
+    return Path(out) / f"{'mtm' if teacher_type == 'softmax' else 'mtm-crf'}-seed{seed}{MODEL_SUFFIX}"
 
 class Planned(NamedTuple):
     "A run before it is trained: its record file (relative to the run folder), its fingerprint, how to train it."
@@ -87,6 +89,9 @@ def run_plans(plans, out, resume: bool = True) -> list:
     return [reuse(p, out, resume) or p.train() for p in plans]
 
 # %% ../nbs/06_grid.ipynb #9f0b70f3
+def _keep(prof: Profile, checkpoint: bool | None) -> bool:
+    return prof.keep_student_checkpoints if checkpoint is None else checkpoint
+
 def mtm_plans(profile: str, seed: int, teacher_type: str = 'softmax', out=None, datasets=None, **overrides):
     "The run of the MTM teacher of `seed` over the profile's datasets (or `datasets`), softmax or CRF heads."
     prof, out = get_profile(profile), Path(out or default_out(profile))
@@ -102,19 +107,20 @@ def run_mtm(profile: str, seed: int, teacher_type: str = 'softmax', out=None, re
     out = Path(out or default_out(profile))
     return run_plans(mtm_plans(profile, seed, teacher_type, out, datasets, **overrides), out, resume)[0]
 
-def stm_plans(profile: str, dataset: str, seeds=None, out=None, **overrides):
-    "The runs of the STM of `dataset`, one per seed (default: the profile's)."
+def stm_plans(profile: str, dataset: str, seeds=None, out=None, checkpoint: bool | None = None, **overrides):
+    "The runs of the STM of `dataset`, one per seed (default: the profile's); `checkpoint`: keep the models."
     prof, out = get_profile(profile), Path(out or default_out(profile))
     for seed in seeds or prof.seeds:
         cfg, name = prof.train_config('stm', seed, **overrides), f'stm-{dataset}-seed{seed}'
         yield Planned(f'{name}.json', run_fingerprint('stm', cfg, [check('dataset', dataset)]),
                       lambda cfg=cfg, name=name: train_stm(dataset, cfg, out=out, name=name,
-                                                          checkpoint=prof.keep_student_checkpoints)[1])
+                                                          checkpoint=_keep(prof, checkpoint))[1])
 
-def run_stm(profile: str, dataset: str, seeds=None, out=None, resume: bool = True, **overrides) -> list:
-    "Train the STM of `dataset` for each seed (default: the profile's); return the records."
+def run_stm(profile: str, dataset: str, seeds=None, out=None, resume: bool = True, checkpoint: bool | None = None,
+            **overrides) -> list:
+    "Train the STM of `dataset` for each seed (default: the profile's); return the records. `checkpoint`: keep the models."
     out = Path(out or default_out(profile))
-    return run_plans(stm_plans(profile, dataset, seeds, out, **overrides), out, resume)
+    return run_plans(stm_plans(profile, dataset, seeds, out, checkpoint, **overrides), out, resume)
 
 # %% ../nbs/06_grid.ipynb #ef4187f5
 def targets_name(teacher_run: str, hidden_states: bool) -> str:
@@ -127,7 +133,7 @@ def targets_plans(profile: str, teacher_run: str, hidden_states: bool = False, d
     prof, out = get_profile(profile), Path(out or default_out(profile))
     cfg = prof.train_config('student', prof.seeds[0], **overrides)     # a student's sentences do not depend on its seed
     datasets, name = list(datasets or prof.datasets), targets_name(teacher_run, hidden_states)
-    ckpt, marker = out / f'{teacher_run}.pt', out / 'targets' / f'{name}.json'
+    ckpt, marker = out / f'{teacher_run}{MODEL_SUFFIX}', out / 'targets' / f'{name}.json'
     fp = run_fingerprint('targets', cfg, datasets, [identify(ckpt)], hidden_states=hidden_states, crf_targets=prof.crf_targets)
     def compute():
         start = time.time()
@@ -147,14 +153,14 @@ def run_targets(profile: str, teacher_run: str, hidden_states: bool = False, dat
 
 # %% ../nbs/06_grid.ipynb #afa69ec6
 def student_teachers(profile: str, seed: int, teacher: str, teacher_type: str, folder) -> list:
-    "The teacher checkpoints of a student: the MTM of its seed, or the MTMs of all the profile's teacher seeds."
+    "The teacher model files of a student: the MTM of its seed, or the MTMs of all the profile's teacher seeds."
     seeds = [seed] if check('teacher', teacher) == 'single' else list(get_profile(profile).teacher_seeds)
     return [teacher_checkpoint(folder, s, teacher_type) for s in seeds]
 
 def student_plans(profile: str, dataset: str, alpha: float, teacher: str = 'single', teacher_type: str = 'softmax',
                   features: dict | None = None, crf_targets: str = 'emissions', kd_loss: str = 'mse', temperature: float = 1.0,
                   init_from_teacher: bool = False, init_member: int | None = None, mean_bias: bool = True, seeds=None, out=None,
-                  teachers=None, identify=None, **overrides):
+                  teachers=None, identify=None, checkpoint: bool | None = None, **overrides):
     """The runs of the student of `dataset`, one per seed. Its teachers are named by `identify(checkpoint)`, by default
     the records beside the checkpoints in `teachers` (default `out`), which must exist."""
     prof, out = get_profile(profile), Path(out or default_out(profile))
@@ -175,16 +181,17 @@ def student_plans(profile: str, dataset: str, alpha: float, teacher: str = 'sing
         cfg = prof.train_config('student', seed, **overrides)
         fp = student_fingerprint(dataset, cfg, [who(c) for c in ckpts], distill, init and who(init))
         yield Planned(f'{name}.json', fp, lambda cfg=cfg, ckpts=ckpts, init=init, name=name: train_student(
-            dataset, cfg, ckpts, distill, init, out, name, out / 'targets', checkpoint=prof.keep_student_checkpoints)[1])
+            dataset, cfg, ckpts, distill, init, out, name, out / 'targets', checkpoint=_keep(prof, checkpoint))[1])
 
 def run_student(profile: str, dataset: str, alpha: float, teacher: str = 'single', teacher_type: str = 'softmax',
                 features: dict | None = None, crf_targets: str = 'emissions', kd_loss: str = 'mse', temperature: float = 1.0,
                 init_from_teacher: bool = False, init_member: int | None = None, mean_bias: bool = True, seeds=None, out=None, teachers=None,
-                resume: bool = True, **overrides) -> list:
+                resume: bool = True, checkpoint: bool | None = None, **overrides) -> list:
     "Train the student of `dataset` for each seed; return the records. Teachers are read from `teachers` (default `out`)."
     out = Path(out or default_out(profile))
     return run_plans(student_plans(profile, dataset, alpha, teacher, teacher_type, features, crf_targets, kd_loss, temperature,
-                                   init_from_teacher, init_member, mean_bias, seeds, out, teachers, **overrides), out, resume)
+                                   init_from_teacher, init_member, mean_bias, seeds, out, teachers, None, checkpoint,
+                                   **overrides), out, resume)
 
 # %% ../nbs/06_grid.ipynb #3d94d80e
 def records_table(records: list):

@@ -128,7 +128,7 @@ def synthetic_records(profile: str, out, skip=(), init_from_teacher: bool = Fals
                 rec.update(run=student_name(p['dataset'], seed, distill, p['teacher'] == 'ensemble', init_from_teacher, p['teacher_type']),
                            teacher=p['teacher'], teacher_type=p['teacher_type'], distill=vars(distill),
                            teacher_runs=[f'{prefix}-seed{s}' for s in ([seed] if p['teacher'] == 'single' else prof.teacher_seeds)],
-                           init_from=f'{prefix}-seed{seed}.pt' if init_from_teacher else None)
+                           init_from=f'{prefix}-seed{seed}.safetensors' if init_from_teacher else None)
                 source = next(s for s, l in SOURCES.items() if tuple(sorted(p['features'])) == l)
                 key = (f"{'Student' if p['teacher'] == 'single' else 'StudentEns'}_a{p['alpha']:g}"
                        if p['teacher_type'] == 'softmax' and source == 'logits' else f"{p['teacher_type']}_{source}")

@@ -24,12 +24,13 @@ from .options import check, check_options
 from .evaluate import evaluate, predict
 
 # %% auto #0
-__all__ = ['PROFILES', 'DIVERGENCE_FACTOR', 'DIVERGENCE_WINDOW', 'EXECUTION_OPTIONS', 'PARITY_DATASETS', 'TrainConfig',
-           'DeviceUnavailable', 'check_device', 'Profile', 'get_profile', 'apply_overrides', 'TaskData',
-           'task_sentences', 'load_task_data', 'run_inputs', 'TrainingDiverged', 'draw_schedule', 'make_optimizers',
-           'train_step', 'fit', 'save_checkpoint', 'load_checkpoint', 'git_commit', 'peak_memory_mb', 'provenance',
-           'write_record', 'read_record', 'file_sha256', 'run_fingerprint', 'identity', 'settings_differences',
-           'seed_everything', 'score_run', 'train_stm', 'train_mtm', 'precision_parity']
+__all__ = ['PROFILES', 'DIVERGENCE_FACTOR', 'DIVERGENCE_WINDOW', 'MODEL_SUFFIX', 'MODEL_FORMAT', 'EXECUTION_OPTIONS',
+           'PARITY_DATASETS', 'TrainConfig', 'DeviceUnavailable', 'check_device', 'Profile', 'get_profile',
+           'apply_overrides', 'TaskData', 'task_sentences', 'load_task_data', 'run_inputs', 'TrainingDiverged',
+           'draw_schedule', 'make_optimizers', 'train_step', 'fit', 'ModelFileError', 'save_checkpoint',
+           'load_checkpoint', 'git_commit', 'peak_memory_mb', 'provenance', 'write_record', 'read_record',
+           'file_sha256', 'run_fingerprint', 'identity', 'settings_differences', 'seed_everything', 'score_run',
+           'train_stm', 'train_mtm', 'precision_parity']
 
 # %% ../nbs/03_train.ipynb #d32c235d
 @dataclass
@@ -48,7 +49,7 @@ class TrainConfig:
     max_test_sentences: int | None = None  # per dataset, for test and devel
     device: str = 'cpu'
     threads: int = 1                       # torch threads: two 1-thread jobs beat one 2-thread job on a CPU
-    precision: str = 'fp32'                # 'auto', 'fp32' or 'bf16' (`02_models`; 'auto': bf16 where native)
+    precision: str = 'auto'                # 'auto', 'fp32' or 'bf16' (`02_models`; 'auto': bf16 where native)
     per_task_embedding_optimizer: bool = False   # MTM: each dataset its own SparseAdam for the embedding
     progress: bool = True
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -108,7 +109,7 @@ class Profile:
     crf_targets: str = 'emissions'  # what a CRF teacher distils: 'emissions' or 'marginals'
     keep_student_checkpoints: bool = True   # STM and student checkpoints (teachers' are always kept)
     device: str = 'cpu'
-    precision: str = 'fp32'         # 'auto', 'fp32' or 'bf16'
+    precision: str = 'auto'         # 'auto', 'fp32' or 'bf16'
     init_alphas: tuple = ()         # alphas whose students start from their teacher's weights (see `05_distill`)
 
     @property
@@ -302,24 +303,54 @@ def fit(model, data: dict, cfg: TrainConfig, loss_fn=None, desc: str = 'train') 
                 loss_peak_ratio=round(check.peak, 3))
 
 # %% ../nbs/03_train.ipynb #4ee43ee7
+MODEL_SUFFIX = '.safetensors'
+MODEL_FORMAT = '2'      # format 1 was the pickled `.pt` checkpoint, never read any more
+_HEADER = ('class', 'config', 'words', 'chars', 'tagsets', 'meta')
+
+class ModelFileError(ValueError):
+    "A file that is not a model file of this package; it was read as bytes only, never unpickled."
+
 def save_checkpoint(model, path, **meta) -> Path:
-    "Save `model` with its config, vocabularies and tag sets (and any `meta`) to `path`, atomically."
-    state = dict(format=1, cls=type(model).__name__, cfg=asdict(model.cfg), words=model.words.itos[2:],
-                 chars=model.chars.itos[2:], tagsets=model.tagsets, state_dict=model.state_dict(), meta=meta)
-    with atomic_path(path) as tmp: torch.save(state, tmp)
-    return Path(path)
+    "Save `model` to `path` (`<name>.safetensors`) atomically: weights as tensors; config, vocabularies, tag sets, `meta` as JSON."
+    from safetensors.torch import save_file
+    path = Path(path)
+    if path.suffix != MODEL_SUFFIX: raise ValueError(f'{path}: a model file name must end in {MODEL_SUFFIX}')
+    header = dict(bioner_kd=MODEL_FORMAT, **{k: json.dumps(v, default=str) for k, v in zip(_HEADER, (
+        type(model).__name__, asdict(model.cfg), model.words.itos[2:], model.chars.itos[2:], model.tagsets, meta))})
+    tensors = {k: v.detach().to('cpu').contiguous() for k, v in model.state_dict().items()}
+    with atomic_path(path) as tmp: save_file(tensors, tmp, metadata=header)
+    return path
+
+def _model_header(path: Path) -> dict:
+    "The checked JSON header of the model file `path`, from its bytes alone."
+    from safetensors import safe_open
+    with open(path, 'rb') as f: head = f.read(9)
+    if head[:1] == b'\x80' or head[:4] == b'PK\x03\x04':
+        raise ModelFileError(f'{path} is a pickle (a torch.save checkpoint, such as the .pt files of bioner-kd before '
+                             f'0.2): refused, since loading a pickle can run any code; train the model again to get '
+                             f'a {MODEL_SUFFIX} file')
+    try:
+        with safe_open(path, framework='pt') as f: header = f.metadata() or {}
+    except Exception as e: raise ModelFileError(f'{path} is not a safetensors model file: {e}') from None
+    if header.get('bioner_kd') != MODEL_FORMAT or not set(_HEADER) <= set(header):
+        raise ModelFileError(f'{path} is a safetensors file but not a bioner-kd model (format {MODEL_FORMAT}): '
+                             f'its header has {sorted(header)}')
+    return {k: json.loads(header[k]) for k in _HEADER}
 
 def load_checkpoint(path, device='cpu'):
-    "The model saved at `path`, in eval mode; its `meta` dict as `model.meta`."
-    state = torch.load(path, map_location=device, weights_only=False)
-    words, chars, cfg = Vocab(state['words']), Vocab(state['chars']), ModelConfig(**state['cfg'])
-    if state['cls'] == 'STM':
-        (dataset, tags), = state['tagsets'].items()
+    "The model saved at `path` by `save_checkpoint`, in eval mode, its `meta` as `model.meta`; never unpickles."
+    from safetensors.torch import load_file
+    path = Path(path)
+    h = _model_header(path)
+    words, chars, cfg = Vocab(h['words']), Vocab(h['chars']), ModelConfig(**h['config'])
+    if h['class'] == 'STM':
+        (dataset, tags), = h['tagsets'].items()
         model = STM(words, chars, dataset, tags, cfg)
-    else:
-        model = MTM(words, chars, state['tagsets'], cfg)
-    model.load_state_dict(state['state_dict'])
-    model.meta = state['meta']
+    elif h['class'] == 'MTM': model = MTM(words, chars, h['tagsets'], cfg)
+    else: raise ModelFileError(f"{path}: unknown model class {h['class']!r}")
+    try: model.load_state_dict(load_file(path))
+    except Exception as e: raise ModelFileError(f'{path}: its tensors do not fit its header: {e}') from None
+    model.meta = h['meta']
     return model.to(device).eval()
 
 # %% ../nbs/03_train.ipynb #cf7e212d
@@ -431,13 +462,14 @@ def _finish(kind, model, data, cfg, result, start, out, name, extra=None, checkp
                   threads=torch.get_num_threads(), device=str(cfg.device), **provenance())
     if out is not None:
         out = Path(out)
-        record['checkpoint'] = str(save_checkpoint(model, out / f'{name}.pt', run=name, options=record['options'])) if checkpoint else None
-        write_record(out / f'{name}.json', record)      # last: a record means the run, checkpoint included, is complete
+        meta = {k: v for k, v in record.items() if k != 'history'}      # the record is the model's provenance
+        record['checkpoint'] = str(save_checkpoint(model, out / f'{name}{MODEL_SUFFIX}', **meta)) if checkpoint else None
+        write_record(out / f'{name}.json', record)      # last: a record means the run, model file included, is complete
     return record
 
 # %% ../nbs/03_train.ipynb #60398c67
 def train_stm(dataset: str, cfg: TrainConfig, out=None, name: str | None = None, checkpoint: bool = True) -> tuple:
-    "Train the STM of `dataset`; return (model, record). With `out`, write `<name>.json` (and `<name>.pt`) there."
+    "Train the STM of `dataset`; return (model, record). With `out`, write `<name>.json` (and `<name>.safetensors`) there."
     start = time.time()
     check_device(cfg.device)
     name = name or f'stm-{dataset}-seed{cfg.seed}'
@@ -450,7 +482,7 @@ def train_stm(dataset: str, cfg: TrainConfig, out=None, name: str | None = None,
                           dict(embeddings=emb.source, **run_fingerprint('stm', cfg, [dataset])), checkpoint)
 
 def train_mtm(datasets, cfg: TrainConfig, out=None, name: str | None = None) -> tuple:
-    "Train an MTM over `datasets`; return (model, record). With `out`, write `<name>.json` and `<name>.pt` there."
+    "Train an MTM over `datasets`; return (model, record). With `out`, write `<name>.json` and `<name>.safetensors` there."
     start = time.time()
     check_device(cfg.device)
     kind = 'mtm' if cfg.model.output == 'softmax' else 'mtm-crf'

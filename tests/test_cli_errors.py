@@ -61,7 +61,7 @@ def test_bad_options_are_usage_errors(tmp_path):
 def test_missing_teacher(tmp_path):
     err = short_error(run_cli('train', 'student', '--profile', 'smoke', '--dataset', 'NCBI', '--alpha', '0.5',
                               '--out', str(tmp_path / 'runs'), '--quiet', timeout=300))
-    assert f"missing teacher checkpoint(s) {tmp_path / 'runs' / 'mtm-seed1.pt'}" in err and 'bioner-kd train mtm' in err
+    assert f"missing teacher checkpoint(s) {tmp_path / 'runs' / 'mtm-seed1.safetensors'}" in err and 'bioner-kd train mtm' in err
 
 
 def test_checksum_error_from_train(tmp_path):

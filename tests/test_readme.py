@@ -2,13 +2,13 @@ import importlib.util
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location('readme', ROOT / 'docs' / 'readme.py')
-readme = importlib.util.module_from_spec(spec); spec.loader.exec_module(readme)
+spec = importlib.util.spec_from_file_location('docs_build', ROOT / 'docs' / 'build.py')
+docs = importlib.util.module_from_spec(spec); spec.loader.exec_module(docs)
 
 
 def test_readme_is_the_rendering_of_index():
-    assert (ROOT / 'README.md').read_text() == readme.render(ROOT / 'nbs' / 'index.ipynb'), \
-        'README.md is out of date: run `python docs/readme.py`'
+    "README.md is nbs/index.ipynb as the docs' home page shows it (the same processing), in Markdown."
+    assert (ROOT / 'README.md').read_text() == docs.readme(), 'out of date: run `python docs/build.py readme`'
 
 
 def test_no_directive_comment_in_readme():
