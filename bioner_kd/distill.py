@@ -17,8 +17,9 @@ from .data import (CORPORA, EncodedSplit, cache_dir, claimed_temporary, encode_s
                             make_batch)
 from .models import STM, FEATURE_LAYERS
 from .options import check, check_options
-from .train import (TrainConfig, fit, identity, load_checkpoint, read_record, run_fingerprint, run_inputs, seed_everything,
-                             task_sentences, _finish)
+from .train import (TrainConfig, fit, identity, load_checkpoint, run_fingerprint, run_inputs, seed_everything,
+                             task_sentences, _finish,
+                             _model_header)
 
 # %% auto #0
 __all__ = ['kd_loss', 'feature_loss', 'TeacherTargets', 'compute_targets', 'load_targets', 'teacher_targets', 'ensemble_targets',
@@ -188,9 +189,8 @@ def start_at_mean(student: STM, targets: TeacherTargets) -> torch.Tensor:
 
 # %% ../nbs/05_distill.ipynb #370fee21
 def teacher_identity(checkpoint) -> dict:
-    "The fingerprints of the teacher saved at `checkpoint`, from its run record beside it (`<run>.json`); None without one."
-    record = Path(checkpoint).with_suffix('.json')
-    return identity(read_record(record) if record.exists() else {})
+    "The fingerprints of the teacher in the model file `checkpoint`, from the run record in its header (`_finish`)."
+    return identity(_model_header(Path(checkpoint))['meta'])
 
 def student_fingerprint(dataset: str, cfg: TrainConfig, teachers: list, distill: DistillConfig,
                         init_from: dict | None = None) -> dict:

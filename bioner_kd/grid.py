@@ -161,16 +161,16 @@ def student_plans(profile: str, dataset: str, alpha: float, teacher: str = 'sing
                   features: dict | None = None, crf_targets: str = 'emissions', kd_loss: str = 'mse', temperature: float = 1.0,
                   init_from_teacher: bool = False, init_member: int | None = None, mean_bias: bool = True, seeds=None, out=None,
                   teachers=None, identify=None, checkpoint: bool | None = None, **overrides):
-    """The runs of the student of `dataset`, one per seed. Its teachers are named by `identify(checkpoint)`, by default
-    the records beside the checkpoints in `teachers` (default `out`), which must exist."""
+    """The runs of the student of `dataset`, one per seed. Its teachers are named by `identify(model file)`, by default
+    the records in the headers of the model files in `teachers` (default `out`), which must exist."""
     prof, out = get_profile(profile), Path(out or default_out(profile))
     distill = DistillConfig(alpha=alpha, temperature=temperature, kind=kd_loss, features=features, crf_targets=crf_targets,
                             mean_bias=mean_bias)
     for seed in seeds or prof.seeds:
         name = student_name(check('dataset', dataset), seed, distill, teacher == 'ensemble', init_from_teacher, teacher_type)
         ckpts = student_teachers(profile, seed, teacher, teacher_type, teachers or out)
-        if identify is None and (missing := [str(c) for c in ckpts if not (c.exists() and c.with_suffix('.json').exists())]):
-            raise FileNotFoundError(f'missing teacher checkpoint(s) {", ".join(missing)} (or their records): train them first '
+        if identify is None and (missing := [str(c) for c in ckpts if not c.exists()]):
+            raise FileNotFoundError(f'missing teacher checkpoint(s) {", ".join(missing)}: train them first '
                                     f'(bioner-kd train mtm --profile {profile} --seed <S>'
                                     f'{" --teacher-type crf" if teacher_type == "crf" else ""} --out {teachers or out})')
         init = None
