@@ -121,8 +121,9 @@ def run_cmd(args) -> int:
     out = Path(args.out or default_out(args.profile))
     with run_folder_lock(out, 'bioner-kd run', args.wait):
         _tidy(out)
-        res = run_grid(args.profile, out=out, jobs=args.jobs, only=args.only, init_from_teacher=args.init_from_teacher,
-                       progress=not args.quiet)
+        try: res = run_grid(args.profile, out=out, jobs=args.jobs, only=args.only, init_from_teacher=args.init_from_teacher,
+                            progress=not args.quiet, scheduler=args.scheduler, cluster=args.cluster)
+        except (ValueError, RuntimeError, OSError) as e: raise SystemExit(f'bioner-kd run: {str(e) or repr(e)}')
         print(res.summary())
         if res.interrupted: return 130
         if not args.no_report and not args.only: _report(args)
@@ -265,7 +266,10 @@ def parser() -> argparse.ArgumentParser:
 
     q = sub.add_parser('run', help='run the experiment grid of a profile (resumable)')
     q.add_argument('--profile', default='quick', choices=choices('profile'), help='scale profile (default: quick)')
-    q.add_argument('--jobs', type=int, help='parallel runs (default: the number of cores)')
+    q.add_argument('--jobs', type=int, help='workers to start, each running one node at a time (default: the number of cores)')
+    q.add_argument('--scheduler', metavar='tcp://HOST:PORT', help='run on this existing Dask cluster instead; its workers must see --out')
+    q.add_argument('--cluster', default='local',
+                   help='where to start the workers: local (this machine) or slurm (jobs configured in ~/.config/dask)')
     q.add_argument('--out', help='run folder (default: runs/<profile>)')
     q.add_argument('--only', help="only the runs matching this pattern (and what they need), e.g. 'stm-*'")
     q.add_argument('--init-from-teacher', action='store_true', help="students start from their teacher's weights")

@@ -5,13 +5,14 @@
 # %% ../nbs/06_grid.ipynb #fe9e149e
 from __future__ import annotations
 
-import fnmatch, glob, itertools, json, os, platform, re, signal, subprocess, sys, threading, time
+import fnmatch, glob, graphlib, importlib.util, json, logging, os, platform, random, re, signal, sys, threading, time, uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, NamedTuple
 
+import dask
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
@@ -25,11 +26,12 @@ from .distill import (DistillConfig, student_fingerprint, student_name, teacher_
                                train_student)
 
 # %% auto #0
-__all__ = ['TEACHERS', 'TEACHER_TYPES', 'SOURCES', 'PLANS', 'validate_params', 'default_out', 'teacher_checkpoint', 'Planned',
-           'stale_reason', 'set_aside', 'reuse', 'run_plans', 'mtm_plans', 'run_mtm', 'stm_plans', 'run_stm',
-           'targets_name', 'targets_plans', 'run_targets', 'student_teachers', 'student_plans', 'run_student',
-           'records_table', 'Node', 'build_grid', 'planned_teacher', 'node_plans', 'set_aside_stale', 'experiments_dir',
-           'Execution', 'start_node', 'GridResult', 'select', 'prepare', 'RunFolderBusy', 'run_folder_lock', 'run_grid',
+__all__ = ['TEACHERS', 'TEACHER_TYPES', 'SOURCES', 'PLANS', 'KERNEL_TRIES', 'IOPUB_WAIT', 'CLUSTERS', 'GRID_CONFIG',
+           'validate_params', 'default_out', 'teacher_checkpoint', 'Planned', 'stale_reason', 'set_aside', 'reuse',
+           'run_plans', 'mtm_plans', 'run_mtm', 'stm_plans', 'run_stm', 'targets_name', 'targets_plans', 'run_targets',
+           'student_teachers', 'student_plans', 'run_student', 'records_table', 'Node', 'build_grid', 'planned_teacher',
+           'node_plans', 'set_aside_stale', 'experiments_dir', 'NodeFailed', 'execute_node', 'GridResult', 'select',
+           'prepare', 'RunFolderBusy', 'run_folder_lock', 'grid_client', 'check_workers', 'submit_grid', 'run_grid',
            'run_report']
 
 # %% ../nbs/06_grid.ipynb #cfe67b75
@@ -318,72 +320,57 @@ def experiments_dir() -> Path:
                                 f'(pip install -e .), or set BIONER_KD_NOTEBOOKS to the folder holding them')
     return d
 
-def _die_with_parent():
-    "In the child: be killed when the runner dies, even by SIGKILL (Linux)."
-    try:
-        import ctypes
-        ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGKILL)     # PR_SET_PDEATHSIG
-    except (OSError, AttributeError): pass
+class NodeFailed(Exception):
+    "A node that did not complete: its name and the last line of its traceback."
+    def __init__(self, name: str, error: str):
+        super().__init__(name, error)
+        self.name, self.error = name, error
+    def __str__(self): return f'{self.name}: {self.error}'
 
-def _execute(notebook: str, nb_out: str, params: dict, log: str):
-    "In a forked child: lead a new process group, send all output to `log`, run papermill, exit 0 or 1."
-    os.setsid()
-    for sig in (signal.SIGINT, signal.SIGTERM): signal.signal(sig, signal.SIG_DFL)
-    if sys.platform.startswith('linux'): _die_with_parent()
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    for std in (1, 2): os.dup2(fd, std)
-    sys.stdout = sys.stderr = open(fd, 'w', buffering=1, closefd=False)     # not the runner's (perhaps captured) streams
-    os.environ.update(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', PYTHONUNBUFFERED='1')     # the kernel inherits them
-    import logging, traceback, papermill as pm
-    logging.basicConfig(level=logging.WARNING, force=True)
-    try: pm.execute_notebook(notebook, nb_out, parameters=params, kernel_name='python3', progress_bar=False, log_output=False)
-    except BaseException:
-        traceback.print_exc(); sys.stderr.flush(); os._exit(1)
-    os._exit(0)
+def _error_line(e: BaseException) -> str:
+    "The last line of a traceback, `SomeError: message`, on one line of at most 300 characters."
+    import papermill as pm
+    cell = isinstance(e, pm.PapermillExecutionError)     # a cell raised: the kernel names its exception
+    kind, msg = (e.ename, e.evalue) if cell else (type(e).__name__, str(e))
+    return ' '.join(l.strip() for l in f'{kind}: {msg}'.splitlines() if l.strip())[:300]
 
-class Execution:
-    "A running node: a forked child of the runner executing the node's notebook with papermill (imported once, by the runner)."
-    def __init__(self, notebook: Path, nb_out: Path, params: dict, log: Path):
-        import multiprocessing, papermill       # the import a `papermill` command would pay for every node
-        self.process = multiprocessing.get_context('fork').Process(target=_execute, args=(str(notebook), str(nb_out), params, str(log)))
-        self.process.start()
-        self.pid = self.process.pid
+def _tell(topic: str | None, **event):
+    "From a Dask worker, tell the command listening on `topic` that a node started, or retried its kernel."
+    if topic is None: return
+    from distributed import get_worker
+    try: worker = get_worker()
+    except ValueError: return         # not on a worker: run by hand
+    worker.log_event(topic, dict(event, worker=worker.address))
 
-    def poll(self) -> int | None: return self.process.exitcode
+KERNEL_TRIES = 3      # starts of a node's Jupyter kernel before the node is reported failed
+IOPUB_WAIT = 120      # seconds to wait for a cell's last output after its reply (nbclient's default: 4)
 
-    def wait(self, timeout: float | None = None) -> int:
-        self.process.join(timeout)
-        if self.process.exitcode is None: raise subprocess.TimeoutExpired('papermill', timeout)
-        return self.process.exitcode
-
-def start_node(node: Node, out: Path) -> Execution:
-    "Start the papermill execution of a node in its own process group; its parameters are also saved beside its log."
+def execute_node(node: Node, out, topic: str | None = None, env: dict | None = None, *needs) -> str:
+    "Run `node`: the papermill execution of its notebook into `out`; raise `NodeFailed` if it fails."
+    import papermill as pm
+    out = Path(out)
     nb_out, log = out / 'notebooks' / f'{node.name}.ipynb', out / 'logs' / f'{node.name}.log'
     for p in (nb_out, log): p.parent.mkdir(parents=True, exist_ok=True)
     params = dict(node.params, out=str(out))
-    (out / 'logs' / f'{node.name}.params.json').write_text(json.dumps(params))     # `papermill NB OUT -f` re-runs it by hand
-    return Execution(experiments_dir() / f'{node.notebook}.ipynb', nb_out, params, log)
-
-def _stop(proc: Execution):
-    "Stop a node's whole process group (papermill and its kernel)."
-    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
-        try: os.killpg(proc.pid, sig)
-        except ProcessLookupError:          # just forked, not yet leading its group: signal the process itself
-            try: os.kill(proc.pid, sig)
-            except ProcessLookupError: return
-        try: proc.wait(wait); return
-        except subprocess.TimeoutExpired: pass
+    (out / 'logs' / f'{node.name}.params.json').write_text(json.dumps(params))   # for `papermill NB OUT -f`
+    os.environ.update(env or {})          # the command's BIONER_KD_* settings, for the kernel to inherit
+    _tell(topic, node=node.name, event='started')
+    for attempt in range(1, KERNEL_TRIES + 1):
+        ready = []                        # the kernel has answered: from then on, an error is the run's own
+        try:
+            with open(log, 'w') as f:
+                pm.execute_notebook(
+                    str(experiments_dir() / f'{node.notebook}.ipynb'), str(nb_out), parameters=params,
+                    kernel_name='python3', progress_bar=False, stdout_file=f, stderr_file=f,
+                    extra_arguments=['--IPKernelApp.log_level=CRITICAL'],      # its log: not on our console
+                    iopub_timeout=IOPUB_WAIT, on_notebook_start=lambda **_: ready.append(True))
+            return node.name
+        except Exception as e:
+            if ready or attempt == KERNEL_TRIES: raise NodeFailed(node.name, _error_line(e)) from None
+            _tell(topic, node=node.name, event='kernel retried', attempt=attempt, error=_error_line(e))
+            time.sleep(attempt * random.uniform(0.5, 1.5))      # apart from other workers racing for ports
 
 # %% ../nbs/06_grid.ipynb #be8646fa
-def _error_line(log: Path) -> str:
-    "The exception papermill logged last for a failed node (`SomeError: message`, with its indented continuation lines)."
-    lines = log.read_text(errors='replace').splitlines() if log.exists() else []
-    starts = [i for i, l in enumerate(lines) if re.match(r'\w*(Error|Exception|Interrupt)\b.*:', l)]
-    if not starts: return next((l.strip() for l in reversed(lines) if l.strip()), 'no output')[:300]
-    i = starts[-1]
-    more = [l.strip() for l in itertools.takewhile(lambda l: l.startswith((' ', '\t')) and l.strip(), lines[i + 1:i + 4])]
-    return ' '.join([lines[i].strip(), *more])[:300]
-
 def _by_reason(why: dict, show: int = 3) -> str:
     "Records grouped by why they were set aside, a few named per reason: one line per reason."
     groups = {}
@@ -465,59 +452,170 @@ def run_folder_lock(out, command: str = 'bioner-kd', wait: bool = False):
         yield out
     finally: lock.release()
 
-# %% ../nbs/06_grid.ipynb #60f48faf
-def run_grid(profile: str, out=None, jobs: int | None = None, only: str | None = None, nodes: list | None = None,
-             init_from_teacher: bool = False, progress: bool = True) -> GridResult:
-    "Run the grid of `profile` (or `nodes`) into `out` with `jobs` parallel executions; resumable; see `GridResult`."
-    prof, out = get_profile(profile), Path(out or default_out(profile)).resolve()
-    nodes = select(nodes if nodes is not None else build_grid(prof, init_from_teacher), only)
+# %% ../nbs/06_grid.ipynb #098e01d5
+CLUSTERS = ('local', 'slurm')
+GRID_CONFIG = {'distributed.scheduler.unknown-task-duration': '1h',     # a node not yet timed: a long one
+               'distributed.worker.profile.enabled': False}         # no sampling of the threads, 100 a second
+
+def _check_where(scheduler: str | None, cluster: str):
+    if cluster not in CLUSTERS:
+        raise ValueError(f'cluster={cluster!r}: expected one of {", ".join(CLUSTERS)}')
+    if scheduler and cluster != 'local':
+        raise ValueError(f'a scheduler ({scheduler}) or a {cluster} cluster, not both')
+
+@contextmanager
+def grid_client(jobs: int | None = None, scheduler: str | None = None, cluster: str = 'local',
+                gpu: bool = False):
+    "A Dask client of the cluster at `scheduler`, or of a `cluster` of `jobs` workers it starts and closes."
+    from distributed import Client
+    _check_where(scheduler, cluster)
+    if scheduler:
+        client = Client(scheduler)
+        try: yield client
+        finally: _close(client)                                # the user's cluster runs on
+        return
     jobs = jobs or os.cpu_count() or 1
-    res, start = GridResult(profile, out), time.time()
-    by_name = {n.name: n for n in nodes}
-    res.redone = set_aside_stale(nodes, out)
-    res.skipped = [n.name for n in nodes if n.done(out)]
-    pending = [n for n in nodes if n.name not in res.skipped]
-    finished, running = set(res.skipped), {}
-    if pending: experiments_dir(); prepare(prof)
-    bar = tqdm(total=sum(n.cost for n in pending), disable=not progress, smoothing=0.1, mininterval=1, desc=f'grid {profile}',
-               bar_format='{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]')
-    shown = ['']
+    with dask.config.set(GRID_CONFIG):                         # read by the scheduler and workers at start
+        workers = _cluster(cluster, jobs, gpu)
+    try:
+        client = Client(workers)
+        try:
+            if cluster == 'slurm': workers.scale(jobs)         # submits the jobs
+            yield client
+        finally: _close(client)
+    finally: _close(workers)
+
+def _close(it):
+    "Close a client or a cluster: if it is slow to (a loaded machine), say so, but the runs are done."
+    try: it.close()
+    except (TimeoutError, OSError) as e: tqdm.write(f'closing the Dask {type(it).__name__}: {e!r}')
+
+def _cluster(cluster: str, jobs: int, gpu: bool):
+    from distributed import LocalCluster
+    if cluster == 'slurm':
+        from dask_jobqueue import SLURMCluster
+        return SLURMCluster()                                  # configured by jobqueue.slurm in Dask's config
+    return LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host='127.0.0.1',
+                        dashboard_address='127.0.0.1:0', memory_limit=0, silence_logs=logging.CRITICAL,
+                        resources={'GPU': 1} if gpu else None)       # a free port: no clash with others
+
+def _sees(probe: str) -> bool: return Path(probe).is_file() and Path(probe).read_text() == Path(probe).name
+
+def check_workers(client, out: Path, gpu: bool = False, timeout: float | None = 60):
+    "Before anything is submitted: a worker is there, all see the run folder, and one has a GPU if needed."
+    try: client.wait_for_workers(1, timeout=timeout)
+    except TimeoutError:
+        raise RuntimeError(f'no Dask worker joined {client.scheduler.address} in {timeout}s') from None
+    probe = Path(out) / f'.probe-{uuid.uuid4().hex}'
+    probe.write_text(probe.name)
+    try: seen = client.run(_sees, str(probe))
+    except ImportError as e:
+        raise RuntimeError(f'the Dask workers cannot import bioner_kd ({e}): '
+                           f'start them in its environment') from None
+    finally: probe.unlink()
+    if blind := sorted(w for w, ok in seen.items() if not ok):
+        raise RuntimeError(f'the Dask worker(s) {", ".join(blind)} cannot see the run folder {out}: '
+                           f'it must be on a filesystem they share, under the same path')
+    if gpu and not any('GPU' in w.get('resources', {}) for w in client.scheduler_info()['workers'].values()):
+        raise RuntimeError('the runs train on CUDA and no Dask worker has a GPU: '
+                           'start the workers with --resources GPU=1')
+
+# %% ../nbs/06_grid.ipynb #3c16db5d
+def _uses_gpu(node: Node) -> bool: return get_profile(node.params['profile']).device.startswith('cuda')
+
+def submit_grid(client, nodes: list, out, topic: str | None = None) -> dict:
+    "Submit each node as a Dask task that waits for the tasks of the nodes it needs; return futures by name."
+    env = {k: v for k, v in os.environ.items() if k.startswith('BIONER_KD_')}
+    by_name, run, futures = {n.name: n for n in nodes}, uuid.uuid4().hex[:8], {}
+    graph = {n.name: [d for d in n.needs if d in by_name] for n in nodes}
+    for name in graphlib.TopologicalSorter(graph).static_order():
+        n = by_name[name]
+        needs = [futures[d] for d in n.needs if d in futures]
+        futures[name] = client.submit(execute_node, n, str(out), topic, env, *needs, key=f'{name}-{run}',
+                                      priority=n.cost, resources={'GPU': 1} if _uses_gpu(n) else None)
+    return futures
+
+def _outcome(name: str, future, names: dict) -> tuple:
+    "How a node's task ended: ('done', ''), ('failed', its error) or ('blocked', the failed node it needed)."
+    from distributed import KilledWorker
+    if future.status == 'finished': return 'done', ''
+    if future.status == 'cancelled': return 'failed', 'cancelled by the Dask scheduler'
+    e = future.exception()
+    lost = isinstance(e, KilledWorker)                   # the workers running a task died, too often
+    cause = e.name if isinstance(e, NodeFailed) else names.get(e.task, name) if lost else name
+    if cause != name: return 'blocked', cause
+    if lost: return 'failed', f'its worker died {e.allowed_failures + 1} times (out of memory?)'
+    return 'failed', e.error if isinstance(e, NodeFailed) else _error_line(e)
+
+# %% ../nbs/06_grid.ipynb #60f48faf
+def _follow(client, nodes: list, out: Path, res: GridResult, progress: bool = True):
+    "Submit `nodes`, follow them to the end (or to Ctrl-C or `kill`) and record in `res` what became of each."
+    by_name, topic = {n.name: n for n in nodes}, f'bioner-kd-grid-{uuid.uuid4().hex}'
+    running, settled = {}, set()          # node -> its worker, from the workers' events; nodes that ended
+    def on_event(event):                  # in the client's thread
+        e = event[1]
+        if e['node'] in settled: return
+        if e['event'] != 'started':
+            tqdm.write(f"{e['node']}: its Jupyter kernel did not start ({e['error']}), again")
+        elif e['node'] in running:
+            tqdm.write(f"{e['node']}: started again on {e['worker']} (its worker was lost)")
+        running[e['node']] = e['worker']
+    client.subscribe_topic(topic, on_event)
+    left = submit_grid(client, nodes, out, topic)
+    names = {f.key: name for name, f in left.items()}
+    bar = tqdm(total=sum(n.cost for n in nodes), disable=not progress, smoothing=0.1, mininterval=1,
+               desc=f'grid {res.profile}', bar_format='{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]')
+    shown, total = [''], len(res.skipped) + len(nodes)
     def show():       # only on a change of state: a log file gets one line per event, not one per poll
-        state = (f'done {len(res.done) + len(res.skipped)}/{len(nodes)}, failed {len(res.failed)}, '
-                 f'running {len(running)}, remaining {len(pending)}')
+        state = (f'done {len(res.done) + len(res.skipped)}/{total}, failed {len(res.failed)}, '
+                 f'running {len(running)}, remaining {len(left) - len(running)}')
         if state != shown[0]: bar.set_postfix_str(state); shown[0] = state
-    def block(name, cause):
-        for n in list(pending):
-            if name in n.needs:
-                pending.remove(n); res.blocked[n.name] = cause; block(n.name, cause)
     stop = []       # Ctrl-C and `kill` only set a flag: an exception could land in a finalizer and be lost
     handlers = {s: signal.signal(s, lambda *_: stop.append(True)) for s in (signal.SIGINT, signal.SIGTERM)
                 } if threading.current_thread() is threading.main_thread() else {}
     try:
-        show()
-        while (pending or running) and not stop:
-            ready = sorted([n for n in pending if all(d in finished for d in n.needs)], key=lambda n: -n.cost)
-            for n in ready[:max(jobs - len(running), 0)]:
-                pending.remove(n); running[n.name] = (start_node(n, out), time.time())
-            for name, (proc, t0) in list(running.items()):
-                if (code := proc.poll()) is None: continue
-                del running[name]
-                node = by_name[name]
-                if code == 0 and node.done(out): res.done.append(name); finished.add(name)
+        while left and not stop:
+            for name, future in list(left.items()):
+                if future.status == 'pending': continue
+                del left[name]; settled.add(name); running.pop(name, None)
+                how, why = _outcome(name, future, names)
+                if how == 'done' and not by_name[name].done(out): how, why = 'failed', 'no records written'
+                if how == 'done': res.done.append(name)
+                elif how == 'blocked': res.blocked[name] = why
                 else:
-                    res.failed[name] = (str(out / 'notebooks' / f'{name}.ipynb'), _error_line(out / 'logs' / f'{name}.log'))
-                    tqdm.write(f'FAILED {name}: {res.failed[name][1]} (see {res.failed[name][0]})')
-                    block(name, name)
-                bar.update(node.cost)
+                    res.failed[name] = (str(out / 'notebooks' / f'{name}.ipynb'), why)
+                    tqdm.write(f'FAILED {name}: {why} (see {res.failed[name][0]})')
+                bar.update(by_name[name].cost)
             show()
             time.sleep(0.2)
-    except KeyboardInterrupt: stop.append(True)
     finally:
-        if stop:
-            res.interrupted = True
-            for proc, _ in running.values(): _stop(proc)
+        if stop: res.interrupted = True; client.cancel(list(left.values()), force=True)
         for s, h in handlers.items(): signal.signal(s, h)
+        client.unsubscribe_topic(topic)
         bar.close()
+
+def run_grid(profile: str, out=None, jobs: int | None = None, only: str | None = None, nodes: list | None = None,
+             init_from_teacher: bool = False, progress: bool = True, scheduler: str | None = None,
+             cluster: str = 'local') -> GridResult:
+    "Run the grid of `profile` (or `nodes`) into `out` on Dask: `jobs` workers it starts, or `scheduler`'s."
+    prof, out = get_profile(profile), Path(out or default_out(profile)).resolve()
+    _check_where(scheduler, cluster)
+    nodes = select(nodes if nodes is not None else build_grid(prof, init_from_teacher), only)
+    res, start = GridResult(profile, out), time.time()
+    res.redone = set_aside_stale(nodes, out)
+    res.skipped = [n.name for n in nodes if n.done(out)]
+    pending = [n for n in nodes if n.name not in res.skipped]
+    if pending:
+        experiments_dir(); prepare(prof); out.mkdir(parents=True, exist_ok=True)
+        gpu = any(map(_uses_gpu, pending))
+        try:
+            with grid_client(jobs, scheduler, cluster, gpu) as client:
+                if progress and importlib.util.find_spec('bokeh'):
+                    tqdm.write(f'Dask dashboard: {client.dashboard_link}')
+                if scheduler or cluster == 'slurm':        # workers the command did not start itself
+                    check_workers(client, out, gpu, timeout=60 if scheduler else None)
+                _follow(client, pending, out, res, progress)
+        except KeyboardInterrupt: res.interrupted = True      # before anything was submitted
     res.seconds = time.time() - start
     return res
 

@@ -1,9 +1,11 @@
+import json, os, subprocess, sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from bioner_kd import data
-from helpers import run_cli
+from helpers import run_cli, wait_until
 
 
 def pytest_addoption(parser):
@@ -19,3 +21,24 @@ def smoke_grid(tmp_path_factory):
     out, reports = root / 'runs', root / 'reports'
     p = run_cli('run', '--profile', 'smoke', '--out', str(out), '--reports', str(reports), '--jobs', '2', '--quiet', timeout=1800)
     return SimpleNamespace(out=out, reports=reports, returncode=p.returncode, log=p.stdout + p.stderr)
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A Dask cluster on 127.0.0.1 as a user starts one: `dask scheduler`, then `worker()` starts a `dask worker` of one
+    thread (after `prefix`, a command that runs it) and returns its process. Yields the scheduler's address and `worker`."""
+    dask = Path(sys.executable).parent / 'dask'
+    env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__UNKNOWN_TASK_DURATION='1h',      # as 06_grid says
+               DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED='False')
+    def start(*args, prefix=()):
+        procs.append(subprocess.Popen([*prefix, str(dask), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      env=env))
+        return procs[-1]
+    procs, file = [], tmp_path / 'scheduler.json'
+    start('scheduler', '--host', '127.0.0.1', '--port', '0', '--no-dashboard', '--scheduler-file', str(file))
+    wait_until(file.exists, 60, 'the Dask scheduler did not start', procs[0])
+    address = json.loads(file.read_text())['address']
+    yield address, lambda prefix=(): start('worker', address, '--nthreads', '1', '--host', '127.0.0.1', '--no-dashboard',
+                                           prefix=prefix)
+    for p in reversed(procs): p.kill(); p.wait()
+

@@ -1,5 +1,5 @@
-"Helpers shared by the test files: the installed command line, a quiet local HTTP server."
-import functools, http.server, subprocess, sys, threading
+"Helpers shared by the test files: the installed command line, a quiet local HTTP server, processes, polling."
+import functools, http.server, subprocess, sys, threading, time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,3 +25,40 @@ def serve(directory: Path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try: yield f'http://127.0.0.1:{server.server_address[1]}'
     finally: server.shutdown(); server.server_close()
+
+
+def wait_until(condition, timeout: float, message: str, proc: subprocess.Popen | None = None):
+    "Poll `condition` until it is true; fail with `message` after `timeout` seconds, or at once if `proc` has exited."
+    deadline = time.time() + timeout
+    while not condition():
+        if proc is not None and proc.poll() is not None:
+            output = proc.stdout.read() if proc.stdout else ''
+            raise AssertionError(f'{message}: the command exited with {proc.returncode}\n{output}')
+        if time.time() > deadline: raise AssertionError(f'{message} within {timeout}s')
+        time.sleep(0.2)
+
+
+def descendants(pid: int) -> set:
+    "The processes started, directly or not, by `pid` (Dask workers, Jupyter kernels)."
+    rows = [l.split() for l in subprocess.run(['ps', '-eo', 'pid=,ppid='], capture_output=True, text=True).stdout.splitlines()]
+    children, found = {}, set()
+    for p, pp in rows: children.setdefault(int(pp), []).append(int(p))
+    todo = [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            if c not in found: found.add(c); todo.append(c)
+    return found
+
+
+def alive(pids: set) -> set:
+    "Those of `pids` that are still running (zombies are not)."
+    def running(pid):
+        try: return 'Z' not in Path(f'/proc/{pid}/stat').read_text().split(')')[-1][:3]
+        except OSError: return False
+    return set(filter(running, pids))
+
+
+def workers_joined(address: str, n: int):
+    "Wait until `n` workers have joined the Dask scheduler at `address`."
+    from distributed import Client
+    with Client(address, timeout=30) as client: client.wait_for_workers(n, timeout=120)

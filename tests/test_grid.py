@@ -1,7 +1,8 @@
-"""The experiment grid as a user runs it: `bioner-kd run --profile smoke` through papermill, once (the session fixture
-`smoke_grid`), and the report it writes, recomputed from its records. These tests share one run, so they live in one
-file: `make test` distributes test files to workers (`--dist loadfile`)."""
-import json, shutil, subprocess, sys
+"""The experiment grid as a user runs it: `bioner-kd run --profile smoke` through papermill on the default local Dask
+cluster, once (the session fixture `smoke_grid`); the report it writes, recomputed from its records; and the grid
+resumed from its records on a cluster of `dask` processes, one of them killed. These tests share one run, so they live
+in one file: `make test` distributes test files to workers (`--dist loadfile`)."""
+import json, shutil, signal, subprocess, sys
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from bioner_kd import data
 from bioner_kd.grid import build_grid
 from bioner_kd.report import synthetic_records, write_reports
 from bioner_kd.train import get_profile
-from helpers import run_cli, start_cli
+from helpers import alive, descendants, run_cli, start_cli, wait_until, workers_joined
 
 pytestmark = pytest.mark.skipif(data.local_data_dir() is None, reason='BIONER_KD_DATA is not set')
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,29 @@ def test_planted_record_of_other_settings_is_redone(smoke_grid, tmp_path):
     assert aside == [1, 8]          # the grid's first record, moved by `train`, and the planted one, moved by `run`
     assert write_reports('smoke', out, tmp_path / 'reports')
 
+
+def test_smoke_grid_resumed_on_a_cluster_with_a_worker_killed(smoke_grid, dask_cluster, tmp_path):
+    "Part of the smoke grid run again, on a scheduler and two workers started by hand; one worker killed mid-node."
+    assert smoke_grid.returncode == 0, smoke_grid.log
+    out, nodes = tmp_path / 'runs', build_grid(get_profile('smoke'))
+    shutil.copytree(smoke_grid.out, out, ignore=shutil.ignore_patterns('logs', 'notebooks'))
+    redo = [n for n in nodes if n.name in ('mtm-seed2', 'targets-mtm-seed2', 'stm-NCBI')
+            or n.name.startswith('student-NCBI-ensemble-')]     # a chain (teacher, targets, students) and a root
+    for r in (r for n in redo for r in n.records): (out / r).unlink()
+    address, worker = dask_cluster
+    victim, _ = worker(), worker()
+    workers_joined(address, 2)
+    p = start_cli('run', '--profile', 'smoke', '--out', str(out), '--scheduler', address, '--no-report', '--quiet')
+    wait_until(lambda: len(list((out / 'logs').glob('*.params.json'))) >= 2 and len(descendants(victim.pid)) >= 2,
+               300, 'the grid did not start on both workers', p)      # both workers busy, the victim's kernel started
+    doomed = descendants(victim.pid) | {victim.pid}
+    victim.send_signal(signal.SIGKILL)
+    wait_until(lambda: not alive(doomed), 30, 'the killed worker left processes behind')
+    log, _ = p.communicate(timeout=1200)
+    assert p.returncode == 0, log
+    assert f'{len(redo)} run now, {len(nodes) - len(redo)} already done, 0 failed' in log
+    assert 'started again on' in log                                    # the victim's node, on the other worker
+    assert all(n.done(out) for n in nodes)
 
 def copy_records(smoke: Path, dst: Path, leave_out=()) -> Path:
     "The smoke records (not checkpoints) in a folder of our own, without the runs named in `leave_out`."

@@ -1,5 +1,5 @@
 """The experiment grid interrupted (SIGINT, kill -9) and resumed, and with a run that fails."""
-import json, signal, subprocess, time
+import json, signal, subprocess
 from pathlib import Path
 
 import pytest
@@ -7,7 +7,7 @@ import pytest
 from bioner_kd import data
 from bioner_kd.grid import build_grid, run_grid, select
 from bioner_kd.train import get_profile
-from helpers import start_cli
+from helpers import alive, descendants, start_cli, wait_until
 
 pytestmark = pytest.mark.skipif(data.local_data_dir() is None, reason='BIONER_KD_DATA is not set')
 
@@ -26,39 +26,19 @@ def leftovers(out: Path) -> list:
     return [str(p) for p in out.rglob('*.part')] + [str(p) for p in (out / 'targets').glob('.*') if p.is_dir()]
 
 
-def descendants(pid: int) -> set:
-    "The processes started, directly or not, by `pid` (papermill executions and their kernels)."
-    rows = [l.split() for l in subprocess.run(['ps', '-eo', 'pid=,ppid='], capture_output=True, text=True).stdout.splitlines()]
-    children, found = {}, set()
-    for p, pp in rows: children.setdefault(int(pp), []).append(int(p))
-    todo = [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            if c not in found: found.add(c); todo.append(c)
-    return found
-
-
-def alive(pids: set) -> set:
-    return {p for p in pids if Path(f'/proc/{p}').exists() and 'Z' not in Path(f'/proc/{p}/stat').read_text().split(')')[-1][:3]}
-
-
 @pytest.mark.parametrize('how', [signal.SIGINT, signal.SIGKILL], ids=['sigint', 'kill-9'])
 def test_interrupted_grid_resumes_without_redoing(tmp_path, how):
     out = tmp_path / 'grid'
     args = ('run', '--profile', 'smoke', '--out', str(out), '--only', 'stm-*', '--jobs', '1', '--quiet')
     p = start_cli(*args)
-    deadline = time.time() + 300
-    while not list(out.glob('stm-*-seed1.json')):                 # the first record is written: stop mid-way
-        assert p.poll() is None and time.time() < deadline, p.stdout.read()
-        time.sleep(0.2)
+    wait_until(lambda: list(out.glob('stm-*-seed1.json')), 300, 'no record written', p)    # the first one: stop mid-way
     workers = descendants(p.pid)
-    assert workers                                                  # papermill and its kernel were running
+    assert workers                                                  # the Dask workers and a kernel were running
     p.send_signal(how)
     log, _ = p.communicate(timeout=60)
     assert p.returncode != 0
     if how == signal.SIGINT: assert 'INTERRUPTED' in log
-    time.sleep(3)                                                   # the kernels notice their parent is gone
-    assert alive(workers) == set()
+    wait_until(lambda: not alive(workers), 30, 'the workers and kernels outlived the command')
     before = records(out)                                           # all valid JSON
     assert leftovers(out) == []
     assert 0 < len(before) < 6
