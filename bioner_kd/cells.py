@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .data import DATASETS
-from .train import Profile, get_profile, read_record
+from .train import Profile, get_profile, read_record, settings_differences
 from .distill import DistillConfig, student_name
 from .grid import SOURCES, TEACHERS
 
@@ -188,9 +188,21 @@ class Cells:
     missing: pd.DataFrame     # model, dataset, seed, run: the record that would fill it
     duplicates: list          # (run, run used instead) for records of a cell that was already filled
 
+def _same_settings(m: ModelSpec, d: str, a: dict, b: dict):
+    "Refuse to average `a` and `b` in the cell of model `m` and dataset `d` unless they differ in their seed only."
+    if a.get('fingerprint_seedless') == b.get('fingerprint_seedless'): return
+    lacking = [r['run'] for r in (a, b) if 'fingerprint_seedless' not in r]
+    why = (f'`{lacking[0]}` has no fingerprint' if lacking else '; '.join(settings_differences(
+        a.get('settings') or {}, b.get('settings') or {}, fmt='{} {} and {}',
+        ignore=('options.seed', 'teachers.*.fingerprint'))))
+    raise ValueError(f'the cell {m.label} / {d} would average runs made with different settings, `{a["run"]}` and '
+                     f'`{b["run"]}`: {why or "their teachers differ"}. Run the grid again (it sets aside and redoes the '
+                     'runs whose settings are not its own), or move the odd record out of the run folder.')
+
 def collect(records: list, models: dict, datasets, seeds) -> Cells:
-    "The F1 of each `ModelSpec`, dataset and seed of `records`; the first record by name fills a cell."
-    rows, dups, found = [], [], {}
+    """The F1 of each `ModelSpec`, dataset and seed of `records`; the first record by name fills a cell. The runs of
+    a cell (its seeds) must share their `fingerprint_seedless`: a `ValueError` names two that do not."""
+    rows, dups, found, first = [], [], {}, {}
     for rec in records:
         for key, m in models.items():
             if rec.get('seed') not in seeds or not m.matches(rec): continue
@@ -199,6 +211,7 @@ def collect(records: list, models: dict, datasets, seeds) -> Cells:
                 if s is None: continue
                 cell = (key, d, rec['seed'])
                 if cell in found: dups.append((rec['run'], found[cell])); continue
+                _same_settings(m, d, first.setdefault((key, d), rec), rec)
                 found[cell] = rec['run']
                 rows.append(dict(model=key, dataset=d, seed=rec['seed'], f1=float(s['f1']), run=rec['run']))
     missing = [dict(model=k, dataset=d, seed=s, run=m.run_name(d, s))

@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import argparse, json, sys, textwrap
+from pathlib import Path
 
 from . import __version__
-from .data import DATASETS, verify_corpora, stats_table, CORPORA
+from .data import DATASETS, cache_dir, remove_leftovers, verify_corpora, stats_table, CORPORA
+from .options import arg_type, choices, feature_arg
 from .models import PRECISIONS
 
 # %% auto #0
@@ -62,10 +64,17 @@ def _summary(record: dict) -> str:
     f1 = ', '.join(f"{d} {s['test']['f1']:.2f}" for d, s in record['scores'].items())
     return f"{record['run']}: test F1 {f1} ({record['seconds']:.0f}s, {record['tokens_per_s']:.0f} tokens/s)"
 
+def _tidy(out: Path):
+    "Remove what killed writers left in the run folder and the cache."
+    for folder in (out, cache_dir()):
+        if folder.is_dir(): remove_leftovers(folder)
+
 def _train(args, fn, **kw) -> int:
-    from bioner_kd.grid import default_out
-    try: result = fn(profile=args.profile, out=args.out or default_out(args.profile), resume=False, **kw, **_overrides(args))
-    except (ValueError, FileNotFoundError) as e: raise SystemExit(f'bioner-kd train {args.model}: {e}')
+    from bioner_kd.grid import default_out, run_folder_lock
+    out = Path(args.out or default_out(args.profile))
+    with run_folder_lock(out, f'bioner-kd train {args.model}', args.wait):
+        _tidy(out)
+        result = fn(profile=args.profile, out=out, resume=False, **kw, **_overrides(args))
     for record in result if isinstance(result, list) else [result]: print(_summary(record))
     return 0
 
@@ -75,52 +84,68 @@ def train_cmd(args) -> int:
     if args.model == 'stm': return _train(args, run_stm, dataset=args.dataset, seeds=[args.seed], checkpoint=True)
     if args.model == 'mtm': return _train(args, run_mtm, seed=args.seed, teacher_type=args.teacher_type, datasets=args.datasets)
     member = None if args.init_from_teacher in (None, 'own') else int(args.init_from_teacher)
-    features = {k: _value(w) for k, _, w in (f.partition('=') for f in args.features or [])}
+    features = dict(args.features or [])
     return _train(args, run_student, dataset=args.dataset, alpha=args.alpha, teacher=args.teacher, teacher_type=args.teacher_type,
                   features=features, crf_targets=args.crf_targets, kd_loss=args.kd_loss, temperature=args.temperature, mean_bias=not args.zero_bias,
                   init_from_teacher=args.init_from_teacher is not None, init_member=member, seeds=[args.seed], teachers=args.teachers,
                   checkpoint=True)
 
 # %% ../nbs/08_cli.ipynb #614645b2
+def _wait_option(q):
+    q.add_argument('--wait', action='store_true', help='if another command is using the run folder, wait for it (default: stop)')
+
 def _train_options(q):
-    q.add_argument('--profile', default='quick', help='scale profile: smoke, quick, cpu or paper (default: quick)')
-    q.add_argument('--seed', type=int, default=1)
+    q.add_argument('--profile', default='quick', choices=choices('profile'), help='scale profile (default: quick)')
+    q.add_argument('--seed', type=arg_type('seed'), default=1)
     q.add_argument('--out', help='folder of the record and checkpoint (default: runs/<profile>)')
-    q.add_argument('--epochs', type=int)
-    q.add_argument('--max-train-sentences', type=int)
-    q.add_argument('--max-test-sentences', type=int)
-    q.add_argument('--hidden', type=int, help='word and task BiLSTM size per direction')
-    q.add_argument('--protocol', choices=['paper', 'select'], help='paper: train+devel, fixed epochs; select: best devel epoch')
-    q.add_argument('--draw', choices=['uniform', 'proportional'], help='MTM dataset draws')
-    q.add_argument('--lr', type=float)
-    q.add_argument('--batch-size', type=int)
+    q.add_argument('--epochs', type=arg_type('epochs'))
+    q.add_argument('--max-train-sentences', type=arg_type('max_sentences'))
+    q.add_argument('--max-test-sentences', type=arg_type('max_sentences'))
+    q.add_argument('--hidden', type=arg_type('hidden'), help='word and task BiLSTM size per direction')
+    q.add_argument('--protocol', choices=choices('protocol'), help='paper: train+devel, fixed epochs; select: best devel epoch')
+    q.add_argument('--draw', choices=choices('draw'), help='MTM dataset draws')
+    q.add_argument('--lr', type=arg_type('lr'))
+    q.add_argument('--batch-size', type=arg_type('batch_size'))
     q.add_argument('--device', help='cpu, cuda, cuda:1 ...')
-    q.add_argument('--threads', type=int, help='torch threads (default 1)')
-    q.add_argument('--precision', choices=PRECISIONS, help="auto (bf16 where the hardware has it), fp32 or bf16 "
+    q.add_argument('--threads', type=arg_type('threads'), help='torch threads (default 1)')
+    q.add_argument('--precision', choices=choices('precision'), help="auto (bf16 where the hardware has it), fp32 or bf16 "
                    "(default: the profile's)")
     q.add_argument('--embeddings', help='word2vec file (binary or text) instead of the default embeddings')
     q.add_argument('--set', action='append', metavar='NAME=VALUE', help='any TrainConfig field, e.g. model.dropout=0.3')
     q.add_argument('--quiet', action='store_true', help='no progress bars')
+    _wait_option(q)
 
 # %% ../nbs/08_cli.ipynb #516e3595
 def run_cmd(args) -> int:
-    from bioner_kd.grid import run_grid
-    try: res = run_grid(args.profile, out=args.out, jobs=args.jobs, only=args.only, init_from_teacher=args.init_from_teacher,
-                        progress=not args.quiet, scheduler=args.scheduler, cluster=args.cluster)
-    except (ValueError, RuntimeError, OSError) as e: raise SystemExit(f'bioner-kd run: {str(e) or repr(e)}')
-    print(res.summary())
-    if res.interrupted: return 130
-    if not args.no_report and not args.only: report_cmd(args)
+    from bioner_kd.grid import default_out, run_folder_lock, run_grid
+    out = Path(args.out or default_out(args.profile))
+    with run_folder_lock(out, 'bioner-kd run', args.wait):
+        _tidy(out)
+        try: res = run_grid(args.profile, out=out, jobs=args.jobs, only=args.only, init_from_teacher=args.init_from_teacher,
+                            progress=not args.quiet, scheduler=args.scheduler, cluster=args.cluster)
+        except (ValueError, RuntimeError, OSError) as e: raise SystemExit(f'bioner-kd run: {str(e) or repr(e)}')
+        print(res.summary())
+        if res.interrupted: return 130
+        if not args.no_report and not args.only: _report(args)
     return 0 if res.ok else 1
 
 # %% ../nbs/08_cli.ipynb #eda56f3e
-def report_cmd(args) -> int:
+def _report(args) -> int:
+    "Write the report of `args.profile` from the records of `args.out`; the caller holds the run folder."
+    import papermill as pm
     from bioner_kd.grid import run_report
     try: reports = run_report(args.profile, runs=args.out, reports=args.reports)
-    except Exception as e:
-        print(f'the report failed: {e}', file=sys.stderr); return 1
+    except pm.PapermillExecutionError as e:
+        print(f'the report failed: {e.ename}: {e.evalue}', file=sys.stderr); return 1
     print(f'reports written to {reports} (see its README.md)')
     return 0
+
+def report_cmd(args) -> int:
+    from bioner_kd.grid import default_out, run_folder_lock
+    runs = Path(args.out or default_out(args.profile))
+    if not runs.is_dir():
+        raise FileNotFoundError(f'no run folder {runs}: run the grid first (bioner-kd run --profile {args.profile})')
+    with run_folder_lock(runs, 'bioner-kd report', args.wait): return _report(args)
 
 # %% ../nbs/08_cli.ipynb #d08b28ec
 def bench_cmd(args) -> int:
@@ -189,10 +214,20 @@ def _datasets(value: str) -> list:
         if n not in DATASETS: raise argparse.ArgumentTypeError(f'unknown dataset {n!r}; choose from {", ".join(DATASETS)}')
     return names
 
+class _Parser(argparse.ArgumentParser):
+    "An `ArgumentParser` whose usage error is two lines, the error and where the usage is, not the whole usage."
+    def error(self, message): self.exit(2, f'{self.prog}: error: {message}\n(see {self.prog} --help)\n')
+
+def _commands(p: argparse.ArgumentParser) -> list:
+    "The parsers of the commands under `p` (`train stm`, `run`, ...)."
+    subs = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
+    return [c for a in subs for q in a.choices.values() for c in (_commands(q) or [q])]
+
 def parser() -> argparse.ArgumentParser:
     "The `bioner-kd` argument parser."
-    p = argparse.ArgumentParser(prog='bioner-kd', description=__doc__ or 'Knowledge distillation for biomedical NER.')
+    p = _Parser(prog='bioner-kd', description=__doc__ or 'Knowledge distillation for biomedical NER.')
     p.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
+    p.add_argument('--debug', action='store_true', help='show the traceback of an error')
     sub = p.add_subparsers(dest='command', required=True)
 
     data = sub.add_parser('data', help='check and describe the 15 corpora').add_subparsers(dest='action', required=True)
@@ -210,25 +245,27 @@ def parser() -> argparse.ArgumentParser:
     _train_options(q); q.set_defaults(func=train_cmd)
     q = train.add_parser('mtm', help="multi-task model (the teacher) over the profile's datasets")
     q.add_argument('--datasets', type=_datasets, help="comma-separated datasets (default: the profile's)")
-    q.add_argument('--teacher-type', choices=['softmax', 'crf'], default='softmax', help='softmax or CRF output layers')
+    q.add_argument('--teacher-type', choices=choices('teacher_type'), default='softmax', help='softmax or CRF output layers')
     _train_options(q); q.set_defaults(func=train_cmd)
     q = train.add_parser('student', help='student STM distilled from an MTM teacher or an ensemble of MTMs')
     q.add_argument('--dataset', required=True, choices=DATASETS)
-    q.add_argument('--alpha', type=float, required=True, help='weight of the CE term; 1 - alpha weighs the teacher term')
-    q.add_argument('--teacher', choices=['single', 'ensemble'], default='single')
-    q.add_argument('--teacher-type', choices=['softmax', 'crf'], default='softmax')
+    q.add_argument('--alpha', type=arg_type('alpha'), required=True,
+                   help='weight of the CE term; 1 - alpha weighs the teacher term')
+    q.add_argument('--teacher', choices=choices('teacher'), default='single')
+    q.add_argument('--teacher-type', choices=choices('teacher_type'), default='softmax')
     q.add_argument('--teachers', help='folder of the teacher checkpoints (default: --out)')
-    q.add_argument('--features', nargs='*', metavar='LAYER=WEIGHT', help='feature distillation, e.g. shared=1 task=0.5')
+    q.add_argument('--features', nargs='*', type=feature_arg, metavar='LAYER=WEIGHT',
+                   help='feature distillation, e.g. shared=1 task=0.5')
     q.add_argument('--init-from-teacher', nargs='?', const='own', metavar='SEED',
                    help="start from the teacher's weights (an ensemble: the member of SEED, default the student's seed)")
-    q.add_argument('--crf-targets', choices=['emissions', 'marginals'], default='emissions')
-    q.add_argument('--kd-loss', choices=['mse', 'kl'], default='mse', help='soft-target term: MSE of logits (paper) or KL')
-    q.add_argument('--temperature', type=float, default=1.0)
+    q.add_argument('--crf-targets', choices=choices('crf_targets'), default='emissions')
+    q.add_argument('--kd-loss', choices=choices('kd_loss'), default='mse', help='soft-target term: MSE of logits (paper) or KL')
+    q.add_argument('--temperature', type=arg_type('temperature'), default=1.0)
     q.add_argument('--zero-bias', action='store_true', help="start the student's output bias at zero, not at the teacher's mean target")
     _train_options(q); q.set_defaults(func=train_cmd)
 
     q = sub.add_parser('run', help='run the experiment grid of a profile (resumable)')
-    q.add_argument('--profile', default='quick', help='smoke, quick, cpu or paper (default: quick)')
+    q.add_argument('--profile', default='quick', choices=choices('profile'), help='scale profile (default: quick)')
     q.add_argument('--jobs', type=int, help='workers to start, each running one node at a time (default: the number of cores)')
     q.add_argument('--scheduler', metavar='tcp://HOST:PORT', help='run on this existing Dask cluster instead; its workers must see --out')
     q.add_argument('--cluster', default='local',
@@ -239,13 +276,13 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument('--reports', help='folder of the tables and figures (default: reports/<profile>)')
     q.add_argument('--no-report', action='store_true', help='do not write the report at the end')
     q.add_argument('--quiet', action='store_true', help='no progress bar')
-    q.set_defaults(func=run_cmd)
+    _wait_option(q); q.set_defaults(func=run_cmd)
 
     q = sub.add_parser('report', help='tables and figures of a profile from its run records')
-    q.add_argument('--profile', default='quick', help='smoke, quick, cpu or paper (default: quick)')
+    q.add_argument('--profile', default='quick', choices=choices('profile'), help='scale profile (default: quick)')
     q.add_argument('--out', help='run folder holding the records (default: runs/<profile>)')
     q.add_argument('--reports', help='output folder (default: reports/<profile>)')
-    q.set_defaults(func=report_cmd)
+    _wait_option(q); q.set_defaults(func=report_cmd)
 
     q = sub.add_parser('tag', help='tag raw text (UTF-8 files or standard input) with a model: entities with character offsets')
     q.add_argument('files', nargs='*', metavar='FILE', help='UTF-8 text files, one document each (none or -: standard input)')
@@ -266,10 +303,26 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument('--mtm-sentences', type=int, default=200, help='MTM training sentences per dataset (default 200)')
     q.add_argument('--rounds', type=int, default=3, help='alternating rounds; the median is reported (default 3)')
     q.set_defaults(func=bench_cmd)
+    for q in _commands(p):
+        q.add_argument('--debug', action='store_true', default=argparse.SUPPRESS, help='show the traceback of an error')
     return p
 
 # %% ../nbs/08_cli.ipynb #1788954d
+def _expected() -> tuple:
+    "The errors that are the input's or the system's, not the package's: a message, no traceback."
+    from bioner_kd.data import ChecksumError
+    from bioner_kd.grid import RunFolderBusy
+    from bioner_kd.train import DeviceUnavailable, TrainingDiverged
+    return ValueError, OSError, ChecksumError, RunFolderBusy, TrainingDiverged, DeviceUnavailable
+
 def main(argv=None) -> int:
     "Run `bioner-kd` with `argv` (default: the command line); return the exit status."
     args = parser().parse_args(argv)
-    return args.func(args) or 0
+    try: return args.func(args) or 0
+    except KeyboardInterrupt:
+        print('interrupted', file=sys.stderr); return 130
+    except Exception as e:
+        if args.debug or not isinstance(e, _expected()): raise
+        command = ' '.join(['bioner-kd', args.command, *[getattr(args, k) for k in ('model', 'action') if hasattr(args, k)]])
+        print(f'{command}: error: {e}', file=sys.stderr)
+        return 1

@@ -5,7 +5,7 @@
 # %% ../nbs/00_data.ipynb #d9e9119f
 from __future__ import annotations
 
-import csv, hashlib, io, os, re, tempfile, urllib.request, warnings, zlib
+import csv, glob, hashlib, io, os, re, shutil, tempfile, urllib.error, urllib.request, warnings, zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -14,15 +14,16 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 import torch
+from filelock import lock_descriptor
 from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['MTL_REPO', 'MTL_COMMIT', 'RAW_URL', 'SPLITS', 'CORPORA', 'DATASETS', 'CorpusFile', 'Corpus', 'load_registry',
-           'local_data_dir', 'ChecksumError', 'file_digests', 'verify_file', 'atomic_path', 'atomic_write_text',
-           'cache_dir', 'download', 'corpus_path', 'CorpusFormatError', 'Sentence', 'read_conll', 'load_split',
-           'split_stats', 'normalize_word', 'cap_chars', 'Vocab', 'char_vocab', 'train_devel_digests',
-           'train_devel_sentences', 'corpus_char_vocab', 'EncodedSplit', 'encode_split', 'Batch', 'make_batch',
-           'length_batches', 'subsample', 'verify_corpora', 'stats_table']
+           'local_data_dir', 'ChecksumError', 'file_digests', 'verify_file', 'claimed_temporary', 'remove_leftovers',
+           'atomic_path', 'atomic_write_text', 'cache_dir', 'DownloadError', 'download', 'corpus_path',
+           'CorpusFormatError', 'Sentence', 'read_conll', 'load_split', 'split_stats', 'normalize_word', 'cap_chars',
+           'Vocab', 'char_vocab', 'train_devel_digests', 'train_devel_sentences', 'corpus_char_vocab', 'EncodedSplit',
+           'encode_split', 'Batch', 'make_batch', 'length_batches', 'subsample', 'verify_corpora', 'stats_table']
 
 # %% ../nbs/00_data.ipynb #fb8c9a17
 MTL_REPO = 'cambridgeltl/MTL-Bioinformatics-2016'
@@ -120,19 +121,47 @@ def verify_file(path, cf: CorpusFile) -> Path:
 _UMASK = os.umask(0); os.umask(_UMASK)
 
 @contextmanager
+def claimed_temporary(dest, directory: bool = False):
+    "A new hidden `.<name>.<random>.part` file (or folder) beside `dest`, locked by this process while in the block."
+    dest = Path(dest)
+    while True:
+        names = dict(dir=dest.parent, prefix=f'.{dest.name}.', suffix='.part')
+        if directory: tmp = tempfile.mkdtemp(**names); fd = os.open(tmp, os.O_RDONLY)
+        else: fd, tmp = tempfile.mkstemp(**names)
+        lock_descriptor(fd)                     # waits only while `remove_leftovers` holds it
+        if os.fstat(fd).st_nlink: break         # else taken for a leftover between its creation and the lock
+        os.close(fd)
+    try: yield Path(tmp)
+    finally: os.close(fd)
+
+def remove_leftovers(folder, pattern: str = '.*.part', recursive: bool = True) -> list:
+    "Remove the temporary files and folders (`pattern`) that killed writers left in `folder`; those of live writers stay."
+    removed = []
+    for p in list(Path(folder).rglob(pattern) if recursive else Path(folder).glob(pattern)):
+        try: fd = os.open(p, os.O_RDONLY)
+        except OSError: continue                # renamed into place or removed meanwhile
+        try:
+            if lock_descriptor(fd, blocking=False) and os.path.samestat(os.fstat(fd), os.stat(p)):
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+                removed.append(p)
+        except OSError: pass                    # gone meanwhile
+        finally: os.close(fd)
+    return removed
+
+@contextmanager
 def atomic_path(dest):
     "Yield a temporary path beside `dest`; on success rename it to `dest`, on error remove it."
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f'.{dest.name}.', suffix='.part')
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)     # mkstemp makes 0600 files; give the result the usual permissions
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    remove_leftovers(dest.parent, f'.{glob.escape(dest.name)}.*.part', recursive=False)
+    with claimed_temporary(dest) as tmp:
+        try:
+            yield tmp
+            os.chmod(tmp, 0o666 & ~_UMASK)     # mkstemp makes 0600 files; give the result the usual permissions
+            os.replace(tmp, dest)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
 def atomic_write_text(dest, text: str):
     "Write `text` to `dest` atomically."
@@ -145,18 +174,25 @@ def cache_dir(*parts) -> Path:
     return Path(root).expanduser().joinpath(*parts)
 
 # %% ../nbs/00_data.ipynb #b4c3f16d
+class DownloadError(OSError):
+    "A file that could not be downloaded: names the URL, the destination and why."
+
 def download(url: str, dest, sha256: str, progress: bool = True) -> Path:
     "Download `url` to `dest` atomically, checking its SHA-256 on the way."
     dest = Path(dest)
-    with atomic_path(dest) as tmp, urllib.request.urlopen(url, timeout=60) as resp, open(tmp, 'wb') as out:
-        h = hashlib.sha256()
-        size = int(resp.headers.get('Content-Length') or 0) or None
-        with tqdm(total=size, unit='B', unit_scale=True, desc=dest.name, disable=not progress, leave=False) as bar:
-            while chunk := resp.read(1 << 20):
-                out.write(chunk); h.update(chunk); bar.update(len(chunk))
-        if h.hexdigest() != sha256:
-            raise ChecksumError(f'{url}: downloaded sha256 {h.hexdigest()} but the registry expects {sha256}; '
-                                f'nothing was written to {dest}')
+    try:
+        with atomic_path(dest) as tmp, urllib.request.urlopen(url, timeout=60) as resp, open(tmp, 'wb') as out:
+            h = hashlib.sha256()
+            size = int(resp.headers.get('Content-Length') or 0) or None
+            with tqdm(total=size, unit='B', unit_scale=True, desc=dest.name, disable=not progress, leave=False) as bar:
+                while chunk := resp.read(1 << 20):
+                    out.write(chunk); h.update(chunk); bar.update(len(chunk))
+            if h.hexdigest() != sha256:
+                raise ChecksumError(f'{url}: downloaded sha256 {h.hexdigest()} but the registry expects {sha256}; '
+                                    f'nothing was written to {dest}')
+    except OSError as e:                     # urllib's HTTPError and URLError are OSErrors
+        why = f'HTTP {e.code} {e.reason}' if isinstance(e, urllib.error.HTTPError) else getattr(e, 'reason', None) or e
+        raise DownloadError(f'cannot download {url} to {dest}: {why}') from e
     return dest
 
 # %% ../nbs/00_data.ipynb #0fe58b42

@@ -5,7 +5,7 @@
 # %% ../nbs/05_distill.ipynb #7f33133c
 from __future__ import annotations
 
-import hashlib, json, os, shutil, tempfile, time
+import hashlib, json, os, shutil, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 
@@ -13,21 +13,24 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import CORPORA, EncodedSplit, cache_dir, encode_split, file_digests, length_batches, make_batch
+from .data import (CORPORA, EncodedSplit, cache_dir, claimed_temporary, encode_split, file_digests, length_batches,
+                            make_batch)
 from .models import STM, FEATURE_LAYERS
-from .train import (TrainConfig, fit, load_checkpoint, run_inputs, seed_everything, task_sentences, _finish)
+from .options import check, check_options
+from .train import (TrainConfig, fit, identity, load_checkpoint, run_fingerprint, run_inputs, seed_everything,
+                             task_sentences, _finish,
+                             _model_header)
 
 # %% auto #0
 __all__ = ['kd_loss', 'feature_loss', 'TeacherTargets', 'compute_targets', 'load_targets', 'teacher_targets', 'ensemble_targets',
-           'DistillConfig', 'init_from_teacher', 'start_at_mean', 'train_student', 'student_name']
+           'DistillConfig', 'init_from_teacher', 'start_at_mean', 'teacher_identity', 'student_fingerprint',
+           'train_student', 'student_name']
 
 # %% ../nbs/05_distill.ipynb #e5b2795b
 def kd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor | None, tags: torch.Tensor | None,
             mask: torch.Tensor, alpha: float, temperature: float = 1.0, kind: str = 'mse') -> torch.Tensor:
     "alpha * CE(y, softmax(z_s)) + (1 - alpha) * soft-target term (MSE of logits, or T²·KL), over the real tokens."
-    if not 0 <= alpha <= 1: raise ValueError(f'alpha must be in [0, 1], not {alpha}')
-    if kind not in ('mse', 'kl'): raise ValueError(f"kind must be 'mse' or 'kl', not {kind!r}")
-    if temperature <= 0: raise ValueError(f'temperature must be positive, not {temperature}')
+    check_options(alpha=alpha, temperature=temperature, kd_loss=kind)
     zs = student_logits[mask].float()
     loss = zs.new_zeros(())
     if alpha > 0:
@@ -44,7 +47,7 @@ def feature_loss(student_features: dict, teacher_features: dict, mask: torch.Ten
     "Sum over layers of weight * MSE(student state, teacher state) over the real tokens; teacher states are constants."
     loss = mask.new_zeros((), dtype=torch.float32)
     for layer, w in weights.items():
-        if layer not in FEATURE_LAYERS: raise ValueError(f'unknown layer {layer!r}; the layers are {FEATURE_LAYERS}')
+        check('layer', layer); check('weight', w)
         hs, ht = student_features[layer][mask].float(), teacher_features[layer][mask].detach().float()
         if hs.shape != ht.shape:
             raise ValueError(f'{layer}: student states {tuple(hs.shape)} and teacher states {tuple(ht.shape)} differ in width')
@@ -78,7 +81,7 @@ def _split_key(enc: EncodedSplit) -> str:
 def compute_targets(teacher, sentences, dataset: str, features: bool = False, crf_targets: str = 'emissions',
                     batch_size: int = 128, device='cpu') -> TeacherTargets:
     "The targets of `teacher` on `sentences` of `dataset`, computed in eval mode."
-    if crf_targets not in ('emissions', 'marginals'): raise ValueError(f"crf_targets must be 'emissions' or 'marginals', not {crf_targets!r}")
+    check('crf_targets', crf_targets)
     enc = encode_split(sentences, teacher.words, teacher.chars, teacher.tagsets[dataset])
     crf = teacher.heads[dataset].crf
     was_training = teacher.training
@@ -103,16 +106,16 @@ def compute_targets(teacher, sentences, dataset: str, features: bool = False, cr
 def _save_targets(t: TeacherTargets, folder: Path):
     "Write targets into `folder` atomically: a temporary folder renamed into place when complete."
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f'.{folder.name}.'))
-    try:
-        np.save(tmp / 'logits.npy', t.logits)
-        for k, v in t.features.items(): np.save(tmp / f'{k}.npy', v)
-        (tmp / 'meta.json').write_text(json.dumps(t.meta, indent=1))
-        os.replace(tmp, folder)
-    except OSError:
-        if not folder.exists(): raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)          # another process finished first: use its copy
+    with claimed_temporary(folder, directory=True) as tmp:      # a leftover of a killed writer is removed later
+        try:
+            np.save(tmp / 'logits.npy', t.logits)
+            for k, v in t.features.items(): np.save(tmp / f'{k}.npy', v)
+            (tmp / 'meta.json').write_text(json.dumps(t.meta, indent=1))
+            os.replace(tmp, folder)
+        except OSError:
+            if not folder.exists(): raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)      # another process finished first: use its copy
 
 def load_targets(folder) -> TeacherTargets:
     "Targets saved by `teacher_targets`, memory-mapped."
@@ -163,9 +166,8 @@ class DistillConfig:
 
     def __post_init__(self):
         self.features = dict(self.features or {})
-        if not 0 <= self.alpha <= 1: raise ValueError(f'alpha must be in [0, 1], not {self.alpha}')
-        for k in self.features:
-            if k not in FEATURE_LAYERS: raise ValueError(f'unknown layer {k!r}; the layers are {", ".join(FEATURE_LAYERS)}')
+        check_options(alpha=self.alpha, temperature=self.temperature, kd_loss=self.kind, features=self.features,
+                      crf_targets=self.crf_targets, mean_bias=self.mean_bias)
 
 # %% ../nbs/05_distill.ipynb #9a477549
 def init_from_teacher(student: STM, teacher) -> list:
@@ -184,6 +186,16 @@ def start_at_mean(student: STM, targets: TeacherTargets) -> torch.Tensor:
     mean = torch.from_numpy(np.asarray(targets.logits[:-1], np.float32).mean(0))
     with torch.no_grad(): student.heads[student.dataset].linear.bias.copy_(mean)
     return mean
+
+# %% ../nbs/05_distill.ipynb #370fee21
+def teacher_identity(checkpoint) -> dict:
+    "The fingerprints of the teacher in the model file `checkpoint`, from the run record in its header (`_finish`)."
+    return identity(_model_header(Path(checkpoint))['meta'])
+
+def student_fingerprint(dataset: str, cfg: TrainConfig, teachers: list, distill: DistillConfig,
+                        init_from: dict | None = None) -> dict:
+    "`run_fingerprint` of a student of `dataset`; `teachers` and `init_from` are `identity`s of teachers."
+    return run_fingerprint('student', cfg, [dataset], teachers, distill=asdict(distill), init_from=init_from)
 
 # %% ../nbs/05_distill.ipynb #04257822
 def train_student(dataset: str, cfg: TrainConfig, teachers: list, distill: DistillConfig = DistillConfig(),
@@ -212,7 +224,9 @@ def train_student(dataset: str, cfg: TrainConfig, teachers: list, distill: Disti
     extra = dict(embeddings=emb.source, teacher='ensemble' if len(teachers) > 1 else 'single', teacher_type=teacher_type,
                  teacher_targets=members[0].meta['targets'], teacher_runs=[m.meta.get('teacher_run') for m in members],
                  teacher_checkpoints=[str(t) for t in teachers], distill=asdict(distill),
-                 init_from=None if init_from is None else str(init_from))
+                 init_from=None if init_from is None else str(init_from),
+                 **student_fingerprint(dataset, cfg, [teacher_identity(t) for t in teachers], distill,
+                                       None if init_from is None else teacher_identity(init_from)))
     name = name or student_name(dataset, cfg.seed, distill, len(teachers) > 1, init_from is not None, teacher_type)
     return model, _finish('student', model, data, cfg, result, start, out, name, extra, checkpoint)
 

@@ -15,8 +15,8 @@ from .data import (CORPORA, DATASETS, Vocab, atomic_path, cache_dir, load_split,
                             train_devel_digests, train_devel_sentences)
 
 # %% auto #0
-__all__ = ['Embeddings', 'Word2VecConfig', 'corpus_text', 'train_word2vec', 'corpus_vocabulary', 'load_word2vec',
-           'get_embeddings']
+__all__ = ['Embeddings', 'Word2VecConfig', 'corpus_text', 'train_word2vec', 'corpus_vocabulary', 'EmbeddingsFormatError',
+           'check_word2vec', 'load_word2vec', 'get_embeddings']
 
 # %% ../nbs/01_embeddings.ipynb #6f76e5af
 @dataclass
@@ -85,13 +85,50 @@ def corpus_vocabulary(datasets=DATASETS) -> set:
     "The normalised words of every split of `datasets`."
     return {normalize_word(t) for d in datasets for sp in CORPORA[d].files for s in load_split(d, sp) for t in s.tokens}
 
-def load_word2vec(path, binary: bool | None = None, keep: set | None = None) -> Embeddings:
-    "Vectors of a word2vec file (binary or text), one per normalised word, restricted to `keep` if given."
+class EmbeddingsFormatError(ValueError):
+    "A word2vec file that does not parse: names the file, the line and what was expected there."
+    def __init__(self, path, line: int, expected: str, got: str):
+        self.path, self.line = Path(path), line
+        super().__init__(f'{path}:{line}: expected {expected}, got {got}')
+
+def check_word2vec(path, binary: bool, numbers: bool = False) -> tuple:
+    """The (vectors, dimension) of a word2vec file's header; for a text file, also check that each of those lines holds
+    a UTF-8 word and that many values (`numbers`: that they are numbers). Raise `EmbeddingsFormatError` at the first fault."""
+    from gensim import utils
+    with utils.open(str(path), 'rb') as f:
+        head = f.readline()
+        fields = head.split()
+        if len(fields) != 2 or not all(x.isdigit() and int(x) > 0 for x in fields):
+            raise EmbeddingsFormatError(path, 1, 'the word2vec header "<number of vectors> <dimension>"', repr(head[:80]))
+        count, dim = map(int, fields)
+        if binary: return count, dim
+        for i in range(count):
+            line = f.readline()
+            if not line:
+                raise EmbeddingsFormatError(path, i + 2, f'vector {i + 1} of the {count} of the header', 'the end of the file')
+            word, *values = line.rstrip().split(b' ')
+            try: word.decode('utf-8')
+            except UnicodeDecodeError: raise EmbeddingsFormatError(path, i + 2, 'a UTF-8 word', repr(word[:40])) from None
+            if len(values) != dim:
+                raise EmbeddingsFormatError(path, i + 2, f'a word and {dim} values',
+                                            f'{len(values)} value(s) after {word[:40]!r}')
+            if numbers:
+                try: np.array(values, dtype=np.float32)
+                except ValueError: raise EmbeddingsFormatError(path, i + 2, f'{dim} numbers', repr(line[:80])) from None
+    return count, dim
+
+def load_word2vec(path, binary: bool | None = None, keep=None) -> Embeddings:
+    "Vectors of a word2vec file (binary or text), one per normalised word, restricted to `keep` (a set, or a function giving it)."
     from gensim.models import KeyedVectors
     path = Path(path)
     if binary is None: binary = path.name.endswith(('.bin', '.bin.gz'))
-    kv = KeyedVectors.load_word2vec_format(str(path), binary=binary, datatype=np.float32)
-    rows = {}
+    count, dim = check_word2vec(path, binary)      # gensim lets a short text line through (broadcast) and names no line
+    try: kv = KeyedVectors.load_word2vec_format(str(path), binary=binary, datatype=np.float32)
+    except (ValueError, EOFError, UnicodeDecodeError) as e:
+        if not binary: check_word2vec(path, binary, numbers=True)         # finds the line of a value that is no number
+        raise EmbeddingsFormatError(path, 2, f'{count} {"binary " if binary else ""}vectors of {dim} values after the header',
+                                    f'{type(e).__name__}: {e}') from e
+    rows, keep = {}, keep() if callable(keep) else keep      # the corpus vocabulary is read only for a good file
     for i, w in enumerate(kv.index_to_key):
         key = normalize_word(w)
         if key not in rows and (keep is None or key in keep): rows[key] = i
@@ -109,7 +146,7 @@ def get_embeddings(path: str | None = None, cfg: Word2VecConfig = Word2VecConfig
     key = hashlib.sha256(f'{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{sorted(datasets)}'.encode()).hexdigest()[:16]
     cached = cache_dir('embeddings', f'{path.name}-{key}.npz')
     if cached.exists(): return Embeddings.load(cached)
-    emb = load_word2vec(path, keep=corpus_vocabulary(datasets))
+    emb = load_word2vec(path, keep=lambda: corpus_vocabulary(datasets))
     if verbose: print(f'{emb.source}; coverage of the corpora: '
                       f'{emb.coverage([s for d in datasets for s in load_split(d, "test")]):.1%} of test tokens')
     emb.save(cached)

@@ -5,54 +5,41 @@
 # %% ../nbs/06_grid.ipynb #fe9e149e
 from __future__ import annotations
 
-import fnmatch, graphlib, importlib.util, json, logging, os, random, signal, threading, time, uuid
+import fnmatch, glob, graphlib, importlib.util, json, logging, os, platform, random, re, signal, sys, threading, time, uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 import dask
+from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
 import bioner_kd
-from .data import CORPORA, DATASETS, corpus_char_vocab
-from .models import FEATURE_LAYERS
+from .data import CORPORA, corpus_char_vocab
+from .options import check, check_options, choices
 from .embeddings import get_embeddings
-from .train import Profile, PROFILES, get_profile, read_record, write_record, train_mtm, train_stm, task_sentences
-from .distill import DistillConfig, student_name, teacher_targets, train_student
+from .train import (Profile, get_profile, identity, read_record, run_fingerprint, settings_differences,
+                             write_record, train_mtm, train_stm, task_sentences)
+from .distill import (DistillConfig, student_fingerprint, student_name, teacher_identity, teacher_targets,
+                               train_student)
 
 # %% auto #0
-__all__ = ['TEACHERS', 'TEACHER_TYPES', 'SOURCES', 'KERNEL_TRIES', 'IOPUB_WAIT', 'CLUSTERS', 'GRID_CONFIG', 'validate_params',
-           'default_out', 'teacher_checkpoint', 'run_mtm', 'run_stm', 'targets_name', 'run_targets', 'student_teachers',
-           'run_student', 'records_table', 'Node', 'build_grid', 'experiments_dir', 'NodeFailed', 'execute_node',
-           'GridResult', 'select', 'prepare', 'grid_client', 'check_workers', 'submit_grid', 'run_grid', 'run_report']
+__all__ = ['TEACHERS', 'TEACHER_TYPES', 'SOURCES', 'PLANS', 'KERNEL_TRIES', 'IOPUB_WAIT', 'CLUSTERS', 'GRID_CONFIG',
+           'validate_params', 'default_out', 'teacher_checkpoint', 'Planned', 'stale_reason', 'set_aside', 'reuse',
+           'run_plans', 'mtm_plans', 'run_mtm', 'stm_plans', 'run_stm', 'targets_name', 'targets_plans', 'run_targets',
+           'student_teachers', 'student_plans', 'run_student', 'records_table', 'Node', 'build_grid', 'planned_teacher',
+           'node_plans', 'set_aside_stale', 'experiments_dir', 'NodeFailed', 'execute_node', 'GridResult', 'select',
+           'prepare', 'RunFolderBusy', 'run_folder_lock', 'grid_client', 'check_workers', 'submit_grid', 'run_grid',
+           'run_report']
 
 # %% ../nbs/06_grid.ipynb #cfe67b75
-TEACHERS, TEACHER_TYPES = ('single', 'ensemble'), ('softmax', 'crf')
+TEACHERS, TEACHER_TYPES = choices('teacher'), choices('teacher_type')
 
 def validate_params(kind: str, **p) -> dict:
-    "Check the parameters of an experiment notebook of `kind`; raise a `ValueError` naming every bad one."
-    bad = []
-    def check(name, ok, expected):
-        if name in p and not ok(p[name]): bad.append(f'{name}={p[name]!r}: expected {expected}')
-    is_num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
-    is_seed = lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0
-    check('profile', lambda v: v in PROFILES, f'one of {", ".join(PROFILES)}')
-    check('dataset', lambda v: v in DATASETS, f'one of the 15 corpora: {", ".join(DATASETS)}')
-    check('alpha', lambda v: is_num(v) and 0 <= v <= 1, 'a number in [0, 1]')
-    check('teacher', lambda v: v in TEACHERS, f'one of {", ".join(TEACHERS)}')
-    check('teacher_type', lambda v: v in TEACHER_TYPES, f'one of {", ".join(TEACHER_TYPES)}')
-    check('features', lambda v: isinstance(v, dict) and all(k in FEATURE_LAYERS and is_num(w) and w >= 0 for k, w in v.items()),
-          f'a dict {{layer: weight >= 0}} with layers from {", ".join(FEATURE_LAYERS)}')
-    check('crf_targets', lambda v: v in ('emissions', 'marginals'), "'emissions' or 'marginals'")
-    check('kd_loss', lambda v: v in ('mse', 'kl'), "'mse' or 'kl'")
-    check('temperature', lambda v: is_num(v) and v > 0, 'a positive number')
-    check('seed', is_seed, 'an integer >= 0')
-    check('seeds', lambda v: isinstance(v, list) and v and all(map(is_seed, v)), 'a non-empty list of integers >= 0')
-    check('datasets', lambda v: isinstance(v, list) and all(d in DATASETS for d in v), 'a list of corpus names')
-    check('teacher_run', lambda v: isinstance(v, str) and v.startswith('mtm-'), "a teacher run name such as 'mtm-seed1'")
-    check('hidden_states', lambda v: isinstance(v, bool), 'true or false')
-    if bad: raise ValueError(f'{kind} notebook, bad parameter(s):\n  ' + '\n  '.join(bad))
-    return p
+    "Check the parameters of an experiment notebook of `kind` (`check_options`); one `ValueError` names every bad one."
+    return check_options(f'{kind} notebook', **p)
 
 # %% ../nbs/06_grid.ipynb #570a9e37
 from .train import MODEL_SUFFIX
@@ -63,75 +50,128 @@ def teacher_checkpoint(out, seed: int, teacher_type: str = 'softmax') -> Path:
     "The model file of the MTM teacher of `seed` in a run folder."
     return Path(out) / f"{'mtm' if teacher_type == 'softmax' else 'mtm-crf'}-seed{seed}{MODEL_SUFFIX}"
 
-def _existing(path: Path, resume: bool):
-    return read_record(path) if resume and path.exists() else None
+class Planned(NamedTuple):
+    "A run before it is trained: its record file (relative to the run folder), its fingerprint, how to train it."
+    record: str
+    fingerprint: dict             # `run_fingerprint`
+    train: Callable               # () -> the record, written into the run folder
+    needs: tuple = ()             # other files of the run folder that a reused record needs (a teacher's checkpoint)
+
+def _current(plan: Planned, out) -> dict | None:
+    "The record of `plan` in `out` if it has the planned fingerprint and the files it needs exist."
+    try: rec = read_record(Path(out) / plan.record)
+    except (OSError, ValueError): return None
+    ok = rec.get('fingerprint') == plan.fingerprint['fingerprint'] and all((Path(out) / n).exists() for n in plan.needs)
+    return rec if ok else None
+
+def stale_reason(plan: Planned, out) -> str:
+    "Why the record of `plan` in `out` is not reused: the settings that differ, or what is missing."
+    rec = read_record(Path(out) / plan.record)
+    if 'fingerprint' not in rec: return 'it has no fingerprint (an older version wrote it)'
+    if rec['fingerprint'] == plan.fingerprint['fingerprint']: return 'missing ' + ', '.join(plan.needs)
+    return '; '.join(settings_differences(rec.get('settings') or {}, plan.fingerprint['settings']))
+
+def set_aside(record, out, when: str | None = None) -> Path:
+    "Move `record` of the run folder `out` and the files of its run (`<run>.*`) into `<out>/stale/<when>/`; return its new path."
+    out, record = Path(out), Path(record)
+    dest = out / 'stale' / (when or datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S.%fZ'))
+    for p in record.parent.glob(f'{glob.escape(record.stem)}.*'):
+        (dest / p.relative_to(out)).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(p, dest / p.relative_to(out))
+    return dest / record.relative_to(out)
+
+def reuse(plan: Planned, out, resume: bool = True) -> dict | None:
+    "The record of `plan` when resuming and it is current; else None, a record found being set aside first."
+    rec = _current(plan, out) if resume else None
+    if rec is None and (Path(out) / plan.record).exists(): set_aside(Path(out) / plan.record, out)
+    return rec
+
+def run_plans(plans, out, resume: bool = True) -> list:
+    "The records of `plans`, reused or trained, in order."
+    return [reuse(p, out, resume) or p.train() for p in plans]
 
 # %% ../nbs/06_grid.ipynb #9f0b70f3
+def _keep(prof: Profile, checkpoint: bool | None) -> bool:
+    return prof.keep_student_checkpoints if checkpoint is None else checkpoint
+
+def mtm_plans(profile: str, seed: int, teacher_type: str = 'softmax', out=None, datasets=None, **overrides):
+    "The run of the MTM teacher of `seed` over the profile's datasets (or `datasets`), softmax or CRF heads."
+    prof, out = get_profile(profile), Path(out or default_out(profile))
+    ckpt = teacher_checkpoint(out, seed, check('teacher_type', teacher_type))
+    if teacher_type == 'crf': overrides = {**overrides, 'model.output': 'crf'}
+    cfg, datasets = prof.train_config('mtm', seed, **overrides), list(datasets or prof.datasets)
+    yield Planned(f'{ckpt.stem}.json', run_fingerprint('mtm' if teacher_type == 'softmax' else 'mtm-crf', cfg, datasets),
+                  lambda: train_mtm(datasets, cfg, out=out, name=ckpt.stem)[1], (ckpt.name,))
+
 def run_mtm(profile: str, seed: int, teacher_type: str = 'softmax', out=None, resume: bool = True, datasets=None,
             **overrides) -> dict:
     "Train the MTM teacher of `seed` over the profile's datasets (or `datasets`), softmax or CRF heads; return its record."
+    out = Path(out or default_out(profile))
+    return run_plans(mtm_plans(profile, seed, teacher_type, out, datasets, **overrides), out, resume)[0]
+
+def stm_plans(profile: str, dataset: str, seeds=None, out=None, checkpoint: bool | None = None, **overrides):
+    "The runs of the STM of `dataset`, one per seed (default: the profile's); `checkpoint`: keep the models."
     prof, out = get_profile(profile), Path(out or default_out(profile))
-    model = teacher_checkpoint(out, seed, teacher_type)
-    name = model.stem
-    if (rec := _existing(out / f'{name}.json', resume)) and model.exists(): return rec
-    if teacher_type == 'crf': overrides = {**overrides, 'model.output': 'crf'}
-    return train_mtm(datasets or prof.datasets, prof.train_config('mtm', seed, **overrides), out=out, name=name)[1]
+    for seed in seeds or prof.seeds:
+        cfg, name = prof.train_config('stm', seed, **overrides), f'stm-{dataset}-seed{seed}'
+        yield Planned(f'{name}.json', run_fingerprint('stm', cfg, [check('dataset', dataset)]),
+                      lambda cfg=cfg, name=name: train_stm(dataset, cfg, out=out, name=name,
+                                                          checkpoint=_keep(prof, checkpoint))[1])
 
 def run_stm(profile: str, dataset: str, seeds=None, out=None, resume: bool = True, checkpoint: bool | None = None,
             **overrides) -> list:
     "Train the STM of `dataset` for each seed (default: the profile's); return the records. `checkpoint`: keep the models."
-    prof, out = get_profile(profile), Path(out or default_out(profile))
-    records = []
-    for seed in seeds or prof.seeds:
-        name = f'stm-{dataset}-seed{seed}'
-        rec = _existing(out / f'{name}.json', resume) or train_stm(
-            dataset, prof.train_config('stm', seed, **overrides), out=out, name=name,
-            checkpoint=prof.keep_student_checkpoints if checkpoint is None else checkpoint)[1]
-        records.append(rec)
-    return records
+    out = Path(out or default_out(profile))
+    return run_plans(stm_plans(profile, dataset, seeds, out, checkpoint, **overrides), out, resume)
 
 # %% ../nbs/06_grid.ipynb #ef4187f5
 def targets_name(teacher_run: str, hidden_states: bool) -> str:
     "The name of the targets of `teacher_run`: its node in the grid and its marker file under `<out>/targets/`."
     return f"targets-{teacher_run}{'-states' if hidden_states else ''}"
 
+def targets_plans(profile: str, teacher_run: str, hidden_states: bool = False, datasets=None, out=None,
+                  identify=teacher_identity, **overrides):
+    "The computation of a teacher's targets on the training sentences of `datasets` (default: the profile's)."
+    prof, out = get_profile(profile), Path(out or default_out(profile))
+    cfg = prof.train_config('student', prof.seeds[0], **overrides)     # a student's sentences do not depend on its seed
+    datasets, name = list(datasets or prof.datasets), targets_name(teacher_run, hidden_states)
+    ckpt, marker = out / f'{teacher_run}{MODEL_SUFFIX}', out / 'targets' / f'{name}.json'
+    fp = run_fingerprint('targets', cfg, datasets, [identify(ckpt)], hidden_states=hidden_states, crf_targets=prof.crf_targets)
+    def compute():
+        start = time.time()
+        folders = {d: teacher_targets(ckpt, task_sentences(d, cfg)['train'], d, hidden_states, prof.crf_targets,
+                                      cache=out / 'targets', device=cfg.device).meta['key'] for d in datasets}
+        rec = dict(run=name, kind='targets', profile=profile, teacher_run=teacher_run, hidden_states=hidden_states,
+                   folders=folders, seconds=round(time.time() - start, 2), **fp)
+        write_record(marker, rec)
+        return rec
+    yield Planned(str(marker.relative_to(out)), fp, compute, (ckpt.name,))
+
 def run_targets(profile: str, teacher_run: str, hidden_states: bool = False, datasets=None, out=None,
                 resume: bool = True, **overrides) -> dict:
     "Compute and cache the targets of a teacher on the training sentences of `datasets` (default: the profile's)."
-    prof, out = get_profile(profile), Path(out or default_out(profile))
-    name = targets_name(teacher_run, hidden_states)
-    marker = out / 'targets' / f'{name}.json'
-    if rec := _existing(marker, resume): return rec
-    start = time.time()
-    cfg = prof.train_config('student', prof.seeds[0], **overrides)     # a student's sentences do not depend on its seed
-    folders = {d: teacher_targets(out / f'{teacher_run}{MODEL_SUFFIX}', task_sentences(d, cfg)['train'], d, hidden_states,
-                                  prof.crf_targets, cache=out / 'targets', device=cfg.device).meta['key']
-               for d in datasets or prof.datasets}
-    rec = dict(run=name, kind='targets', profile=profile, teacher_run=teacher_run, hidden_states=hidden_states,
-               folders=folders, seconds=round(time.time() - start, 2))
-    write_record(marker, rec)
-    return rec
+    out = Path(out or default_out(profile))
+    return run_plans(targets_plans(profile, teacher_run, hidden_states, datasets, out, **overrides), out, resume)[0]
 
 # %% ../nbs/06_grid.ipynb #afa69ec6
 def student_teachers(profile: str, seed: int, teacher: str, teacher_type: str, folder) -> list:
     "The teacher model files of a student: the MTM of its seed, or the MTMs of all the profile's teacher seeds."
-    seeds = [seed] if teacher == 'single' else list(get_profile(profile).teacher_seeds)
+    seeds = [seed] if check('teacher', teacher) == 'single' else list(get_profile(profile).teacher_seeds)
     return [teacher_checkpoint(folder, s, teacher_type) for s in seeds]
 
-def run_student(profile: str, dataset: str, alpha: float, teacher: str = 'single', teacher_type: str = 'softmax',
-                features: dict | None = None, crf_targets: str = 'emissions', kd_loss: str = 'mse', temperature: float = 1.0,
-                init_from_teacher: bool = False, init_member: int | None = None, mean_bias: bool = True, seeds=None, out=None, teachers=None,
-                resume: bool = True, checkpoint: bool | None = None, **overrides) -> list:
-    "Train the student of `dataset` for each seed; return the records. Teachers are read from `teachers` (default `out`)."
+def student_plans(profile: str, dataset: str, alpha: float, teacher: str = 'single', teacher_type: str = 'softmax',
+                  features: dict | None = None, crf_targets: str = 'emissions', kd_loss: str = 'mse', temperature: float = 1.0,
+                  init_from_teacher: bool = False, init_member: int | None = None, mean_bias: bool = True, seeds=None, out=None,
+                  teachers=None, identify=None, checkpoint: bool | None = None, **overrides):
+    """The runs of the student of `dataset`, one per seed. Its teachers are named by `identify(model file)`, by default
+    the records in the headers of the model files in `teachers` (default `out`), which must exist."""
     prof, out = get_profile(profile), Path(out or default_out(profile))
     distill = DistillConfig(alpha=alpha, temperature=temperature, kind=kd_loss, features=features, crf_targets=crf_targets,
                             mean_bias=mean_bias)
-    records = []
     for seed in seeds or prof.seeds:
-        name = student_name(dataset, seed, distill, teacher == 'ensemble', init_from_teacher, teacher_type)
-        if rec := _existing(out / f'{name}.json', resume): records.append(rec); continue
+        name = student_name(check('dataset', dataset), seed, distill, teacher == 'ensemble', init_from_teacher, teacher_type)
         ckpts = student_teachers(profile, seed, teacher, teacher_type, teachers or out)
-        if missing := [str(c) for c in ckpts if not c.exists()]:
+        if identify is None and (missing := [str(c) for c in ckpts if not c.exists()]):
             raise FileNotFoundError(f'missing teacher checkpoint(s) {", ".join(missing)}: train them first '
                                     f'(bioner-kd train mtm --profile {profile} --seed <S>'
                                     f'{" --teacher-type crf" if teacher_type == "crf" else ""} --out {teachers or out})')
@@ -139,10 +179,21 @@ def run_student(profile: str, dataset: str, alpha: float, teacher: str = 'single
         if init_from_teacher:
             member = init_member if init_member is not None else seed
             init = next((c for c in ckpts if c == teacher_checkpoint(teachers or out, member, teacher_type)), ckpts[0])
-        records.append(train_student(dataset, prof.train_config('student', seed, **overrides), ckpts, distill, init, out,
-                                     name, out / 'targets',
-                                     checkpoint=prof.keep_student_checkpoints if checkpoint is None else checkpoint)[1])
-    return records
+        who = identify or teacher_identity
+        cfg = prof.train_config('student', seed, **overrides)
+        fp = student_fingerprint(dataset, cfg, [who(c) for c in ckpts], distill, init and who(init))
+        yield Planned(f'{name}.json', fp, lambda cfg=cfg, ckpts=ckpts, init=init, name=name: train_student(
+            dataset, cfg, ckpts, distill, init, out, name, out / 'targets', checkpoint=_keep(prof, checkpoint))[1])
+
+def run_student(profile: str, dataset: str, alpha: float, teacher: str = 'single', teacher_type: str = 'softmax',
+                features: dict | None = None, crf_targets: str = 'emissions', kd_loss: str = 'mse', temperature: float = 1.0,
+                init_from_teacher: bool = False, init_member: int | None = None, mean_bias: bool = True, seeds=None, out=None, teachers=None,
+                resume: bool = True, checkpoint: bool | None = None, **overrides) -> list:
+    "Train the student of `dataset` for each seed; return the records. Teachers are read from `teachers` (default `out`)."
+    out = Path(out or default_out(profile))
+    return run_plans(student_plans(profile, dataset, alpha, teacher, teacher_type, features, crf_targets, kd_loss, temperature,
+                                   init_from_teacher, init_member, mean_bias, seeds, out, teachers, None, checkpoint,
+                                   **overrides), out, resume)
 
 # %% ../nbs/06_grid.ipynb #3d94d80e
 def records_table(records: list):
@@ -163,7 +214,10 @@ class Node:
     records: tuple = ()           # files, relative to the run folder, that exist once it is done
     cost: int = 1                 # estimated work (tokens of training), for the progress bar
 
-    def done(self, out) -> bool: return all((Path(out) / r).exists() for r in self.records)
+    def done(self, out) -> bool:
+        "Whether every run of the node has its record in `out`, with the fingerprint it would have now (see `node_plans`)."
+        try: return all(_current(p, out) is not None for p in node_plans(self, out))
+        except ValueError: return False         # bad parameters: its notebook will say which
 
 SOURCES = {'logits': (), 'shared': ('shared',), 'task': ('task',), 'combined': ('shared', 'task')}
 
@@ -231,6 +285,32 @@ def build_grid(prof: Profile, init_from_teacher: bool = False) -> list:
     order = {'mtm': 0, 'targets': 1, 'stm': 2, 'student': 3}
     return sorted(nodes.values(), key=lambda n: order[n.notebook])
 
+# %% ../nbs/06_grid.ipynb #4f4df63d
+def planned_teacher(profile: str, run: str) -> dict:
+    "The `identity` that the grid's teacher run `run` (`mtm-seed1`, `mtm-crf-seed2`) of `profile` will have."
+    m = re.fullmatch(r'mtm(-crf)?-seed(\d+)', run)
+    if not m: raise ValueError(f"{run!r} is not a teacher run name such as 'mtm-seed1' or 'mtm-crf-seed1'")
+    return identity(next(mtm_plans(profile, int(m[2]), 'crf' if m[1] else 'softmax')).fingerprint)
+
+PLANS = dict(mtm=mtm_plans, targets=targets_plans, stm=stm_plans, student=student_plans)
+
+def node_plans(node: Node, out) -> list:
+    "The runs of a grid node as planned, its teachers named by their planned fingerprints; nothing is trained or read."
+    planned = dict(identify=lambda ckpt: planned_teacher(node.params['profile'], ckpt.stem))
+    return list(PLANS[node.notebook](**node.params, out=out, **(planned if node.notebook in ('targets', 'student') else {})))
+
+def set_aside_stale(nodes: list, out) -> dict:
+    "Move aside the records of `nodes` in `out` that their runs would not reuse; return {record: why}."
+    out, when, why = Path(out), datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ'), {}
+    for node in nodes:
+        try: plans = node_plans(node, out)
+        except ValueError: continue             # bad parameters: the node fails, saying which
+        for plan in plans:
+            if (out / plan.record).exists() and _current(plan, out) is None:
+                why[plan.record] = stale_reason(plan, out)
+                set_aside(out / plan.record, out, when)
+    return why
+
 # %% ../nbs/06_grid.ipynb #1944eb4e
 def experiments_dir() -> Path:
     "The folder of the experiment notebooks: `BIONER_KD_NOTEBOOKS`, else `nbs/experiments` of the source tree."
@@ -291,6 +371,13 @@ def execute_node(node: Node, out, topic: str | None = None, env: dict | None = N
             time.sleep(attempt * random.uniform(0.5, 1.5))      # apart from other workers racing for ports
 
 # %% ../nbs/06_grid.ipynb #be8646fa
+def _by_reason(why: dict, show: int = 3) -> str:
+    "Records grouped by why they were set aside, a few named per reason: one line per reason."
+    groups = {}
+    for record, reason in why.items(): groups.setdefault(reason, []).append(record)
+    more = lambda rs: f' and {len(rs) - show} more' if len(rs) > show else ''
+    return '\n'.join(f'  {", ".join(rs[:show])}{more(rs)}: {reason}' for reason, rs in groups.items())
+
 @dataclass
 class GridResult:
     "What a grid run did: node names that were already done, done now, failed (with their notebook), blocked."
@@ -300,6 +387,7 @@ class GridResult:
     done: list = field(default_factory=list)
     failed: dict = field(default_factory=dict)     # name -> (notebook, error line)
     blocked: dict = field(default_factory=dict)    # name -> the failed node it needed
+    redone: dict = field(default_factory=dict)     # record -> why it was set aside (other settings) to be redone
     interrupted: bool = False
     seconds: float = 0.0
 
@@ -309,6 +397,8 @@ class GridResult:
     def summary(self) -> str:
         lines = [f'grid {self.profile} in {self.out}: {len(self.done)} run now, {len(self.skipped)} already done, '
                  f'{len(self.failed)} failed, {len(self.blocked)} not run (a run they need failed) in {self.seconds:.0f}s']
+        if self.redone: lines.append(f'{len(self.redone)} records made with other settings were moved to {self.out / "stale"} '
+                                     'and their runs redone:\n' + _by_reason(self.redone))
         lines += [f'FAILED {n}: {err}\n    see {nb}' for n, (nb, err) in self.failed.items()]
         lines += [f'NOT RUN {n}: needs {dep}, which failed' for n, dep in self.blocked.items()]
         if self.interrupted: lines.append('INTERRUPTED: run the same command again to resume; finished runs are kept')
@@ -330,6 +420,37 @@ def prepare(prof: Profile):
     cfg = prof.train_config('stm', prof.seeds[0])
     get_embeddings(cfg.embeddings_file, cfg.embeddings, verbose=True)
     corpus_char_vocab()
+
+# %% ../nbs/06_grid.ipynb #5a9a1ffb
+class RunFolderBusy(RuntimeError):
+    "Another command holds the run folder."
+
+def _holder(path: Path) -> str:
+    try: h = json.loads(path.read_text())
+    except (OSError, ValueError): return 'another process'
+    return f"`{h['command']}` (host {h['host']}, PID {h['pid']}, since {h['since']})"
+
+@contextmanager
+def run_folder_lock(out, command: str = 'bioner-kd', wait: bool = False):
+    "Hold the run folder `out` in the block; another holder gets `RunFolderBusy` naming this one, or waits (`wait`)."
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / '.lock'
+    lock = FileLock(path, thread_local=False, fallback_to_soft=False, preserve_lock_file=True)
+    try: lock.acquire(blocking=False)
+    except Timeout:
+        if not wait:
+            raise RunFolderBusy(f'the run folder {out} is in use by {_holder(path)}: run again once it has finished, '
+                                'or with --wait') from None
+        print(f'waiting for the run folder {out}, in use by {_holder(path)}', file=sys.stderr, flush=True)
+        lock.acquire()
+    try:
+        with open(path, 'r+') as f:             # another descriptor: closing it keeps the flock
+            f.truncate()
+            f.write(json.dumps(dict(command=command, host=platform.node(), pid=os.getpid(),
+                                    since=datetime.now(timezone.utc).isoformat(timespec='seconds'))))
+        yield out
+    finally: lock.release()
 
 # %% ../nbs/06_grid.ipynb #098e01d5
 CLUSTERS = ('local', 'slurm')
@@ -481,6 +602,7 @@ def run_grid(profile: str, out=None, jobs: int | None = None, only: str | None =
     _check_where(scheduler, cluster)
     nodes = select(nodes if nodes is not None else build_grid(prof, init_from_teacher), only)
     res, start = GridResult(profile, out), time.time()
+    res.redone = set_aside_stale(nodes, out)
     res.skipped = [n.name for n in nodes if n.done(out)]
     pending = [n for n in nodes if n.name not in res.skipped]
     if pending:

@@ -11,11 +11,12 @@ from pathlib import Path
 import pandas as pd
 
 from .data import DATASETS
-from .train import PROFILES, Profile, get_profile
+from .train import Profile, get_profile
 from .tables import VARIANCE_DDOF, csv_table, fmt, latex_table, markdown_table
 from .stats import BLOCK_NAMES, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, pfmt, peq
 from .figures import plot_conover, plot_ranks, save_figure
 from .analysis import Analysis, Report, make_report
+from .options import check_options
 
 # %% auto #0
 __all__ = ['PUBLISHED_LABELS', 'PUBLISHED_LATEX', 'IGNORED_OPTIONS', 'templates', 'unwrap', 'render', 'labels', 'write_table',
@@ -266,8 +267,7 @@ def write_reports(profile: str,                          # a profile of `PROFILE
 # %% ../nbs/07e_report.ipynb #7d32d54c
 def check_report_params(profile: str, runs: str = '', reports: str = '') -> dict:
     "The parameters of the report notebook, checked, with the default folders (`runs/<profile>`, ...)."
-    if profile not in PROFILES:
-        raise ValueError(f'report notebook: profile={profile!r}: expected one of {", ".join(PROFILES)}')
+    check_options('report notebook', profile=profile)
     runs, reports = runs or f'runs/{profile}', reports or f'reports/{profile}'
     if not Path(runs).is_dir():
         raise FileNotFoundError(f'report notebook: no run folder {runs} (from {Path.cwd()}): run the grid '

@@ -5,7 +5,7 @@
 # %% ../nbs/03_train.ipynb #e80dd863
 from __future__ import annotations
 
-import json, math, platform, resource, subprocess, sys, time
+import fnmatch, hashlib, json, math, os, platform, resource, subprocess, sys, time
 from dataclasses import dataclass, field, asdict, replace, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,19 +15,22 @@ import torch
 from tqdm.auto import tqdm
 
 import bioner_kd
-from .data import (CORPORA, DATASETS, EncodedSplit, atomic_path, atomic_write_text, corpus_char_vocab,
-                            encode_split, length_batches, load_split, make_batch, subsample, Vocab)
+from .data import (CORPORA, DATASETS, SPLITS, EncodedSplit, atomic_path, atomic_write_text, corpus_char_vocab,
+                            encode_split, file_digests, length_batches, load_split, make_batch, subsample,
+                            train_devel_digests, Vocab)
 from .embeddings import Word2VecConfig, get_embeddings
 from .models import MTM, STM, ModelConfig, autocast, resolve_precision
+from .options import check, check_options
 from .evaluate import evaluate, predict
 
 # %% auto #0
-__all__ = ['PROFILES', 'DIVERGENCE_FACTOR', 'DIVERGENCE_WINDOW', 'MODEL_SUFFIX', 'MODEL_FORMAT', 'PARITY_DATASETS', 'TrainConfig',
-           'DeviceUnavailable', 'check_device', 'Profile', 'get_profile', 'apply_overrides', 'TaskData',
-           'task_sentences', 'load_task_data', 'run_inputs', 'TrainingDiverged', 'draw_schedule', 'make_optimizers',
-           'train_step', 'fit', 'ModelFileError', 'save_checkpoint', 'load_checkpoint', 'git_commit', 'peak_memory_mb',
-           'provenance', 'write_record', 'read_record', 'seed_everything', 'score_run', 'train_stm', 'train_mtm',
-           'precision_parity']
+__all__ = ['PROFILES', 'DIVERGENCE_FACTOR', 'DIVERGENCE_WINDOW', 'MODEL_SUFFIX', 'MODEL_FORMAT', 'EXECUTION_OPTIONS',
+           'PARITY_DATASETS', 'TrainConfig', 'DeviceUnavailable', 'check_device', 'Profile', 'get_profile',
+           'apply_overrides', 'TaskData', 'task_sentences', 'load_task_data', 'run_inputs', 'TrainingDiverged',
+           'draw_schedule', 'make_optimizers', 'train_step', 'fit', 'ModelFileError', 'save_checkpoint',
+           'load_checkpoint', 'git_commit', 'peak_memory_mb', 'provenance', 'write_record', 'read_record',
+           'file_sha256', 'run_fingerprint', 'identity', 'settings_differences', 'seed_everything', 'score_run',
+           'train_stm', 'train_mtm', 'precision_parity']
 
 # %% ../nbs/03_train.ipynb #d32c235d
 @dataclass
@@ -56,9 +59,9 @@ class TrainConfig:
     def __post_init__(self):
         if isinstance(self.model, dict): self.model = ModelConfig(**self.model)
         if isinstance(self.embeddings, dict): self.embeddings = Word2VecConfig(**self.embeddings)
-        if self.protocol not in ('paper', 'select'): raise ValueError(f"protocol must be 'paper' or 'select', not {self.protocol!r}")
-        if self.draw not in ('uniform', 'proportional'): raise ValueError(f"draw must be 'uniform' or 'proportional', not {self.draw!r}")
-        resolve_precision(self.precision)          # a bad value is an error here, not at the first step
+        check_options(seed=self.seed, epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, protocol=self.protocol,
+                      draw=self.draw, threads=self.threads, precision=self.precision)   # errors here, not at the first step
+        for n in ('max_train_sentences', 'max_test_sentences'): check('max_sentences', getattr(self, n), as_=n)
 
     def options(self) -> dict:
         "The configuration as recorded: without the display-only `progress`, with `precision` as it runs here."
@@ -154,8 +157,7 @@ PROFILES = {p.name: p for p in [
 
 def get_profile(name: str) -> Profile:
     "The profile called `name`, or a clear error."
-    if name not in PROFILES: raise ValueError(f'unknown profile {name!r}; the profiles are {", ".join(PROFILES)}')
-    return PROFILES[name]
+    return PROFILES[check('profile', name)]
 
 # %% ../nbs/03_train.ipynb #a7488b2d
 def apply_overrides(cfg: TrainConfig, overrides: dict) -> TrainConfig:
@@ -381,6 +383,58 @@ def write_record(path, record: dict) -> Path:
 def read_record(path) -> dict:
     return json.loads(Path(path).read_text())
 
+# %% ../nbs/03_train.ipynb #27afed83
+EXECUTION_OPTIONS = ('device', 'threads', 'progress')     # how a run executes, not what it computes
+
+_sha256s = {}
+def file_sha256(path) -> str:
+    "The SHA-256 of a file, read once per (path, size, modification time) in a process."
+    path = Path(path).expanduser()
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _sha256s: _sha256s[key] = file_digests(path)[0]
+    return _sha256s[key]
+
+def _canonical(obj):
+    "`obj` with every number a float (alpha 0 and alpha 0.0 are one setting) and tuples as lists."
+    if isinstance(obj, dict): return {str(k): _canonical(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)): return [_canonical(v) for v in obj]
+    return float(obj) if isinstance(obj, (int, float)) and not isinstance(obj, bool) else obj
+
+def _sha256(obj) -> str: return hashlib.sha256(json.dumps(_canonical(obj), sort_keys=True, default=str).encode()).hexdigest()
+
+def run_fingerprint(kind: str, cfg: TrainConfig, datasets, teachers=(), **more) -> dict:
+    """The `fingerprint`, `fingerprint_seedless` and `settings` of a run of `kind` on `datasets` with `cfg`; `teachers`:
+    the `identity` of each teacher; `more`: other settings (a student's `distill`...). The one place they are computed."""
+    options = {k: v for k, v in cfg.options().items() if k not in EXECUTION_OPTIONS + ('embeddings', 'embeddings_file')}
+    emb = cfg.embeddings_file or os.environ.get('BIONER_KD_EMBEDDINGS')
+    files = [CORPORA[d].files[s] for d in datasets for s in SPLITS]
+    settings = dict(kind=kind, datasets=list(datasets), options=options, data={f.relpath: f.sha256 for f in files},
+                    text=_sha256(train_devel_digests()),
+                    embeddings=dict(file_sha256=file_sha256(emb)) if emb else dict(word2vec=asdict(cfg.embeddings)),
+                    teachers=[dict(t) for t in teachers], **more)
+    seedless = dict(settings, options={k: v for k, v in options.items() if k != 'seed'},
+                    teachers=[t['seedless'] for t in settings['teachers']])
+    if settings.get('init_from'): seedless['init_from'] = settings['init_from']['seedless']
+    return dict(fingerprint=_sha256(settings), fingerprint_seedless=_sha256(seedless), settings=settings)
+
+def identity(record: dict) -> dict:
+    "A teacher as its students' fingerprints name it: its record's (or `run_fingerprint`'s) two fingerprints."
+    return dict(fingerprint=record.get('fingerprint'), seedless=record.get('fingerprint_seedless'))
+
+def _flat(d, prefix: str = '') -> dict:
+    items = d.items() if isinstance(d, dict) else enumerate(d) if isinstance(d, list) else None
+    if items is None: return {prefix.rstrip('.'): d}
+    return {k: v for key, x in items for k, v in _flat(x, f'{prefix}{key}.').items()} or {prefix.rstrip('.'): d}
+
+def settings_differences(old: dict, new: dict, limit: int = 4, ignore=(), fmt: str = '{} {} (now {})') -> list:
+    "The settings that differ between two records' `settings` ('options.epochs 1 (now 8)'), but those matching `ignore`."
+    a, b = _flat(old), _flat(new)
+    short = lambda v: f'{v[:12]}...' if isinstance(v, str) and len(v) == 64 else repr(v)
+    diffs = [fmt.format(k, short(a.get(k)), short(b.get(k))) for k in sorted(a.keys() | b.keys())
+             if a.get(k) != b.get(k) and not any(fnmatch.fnmatch(k, i) for i in ignore)]
+    return diffs[:limit] + ([f'{len(diffs) - limit} more'] if len(diffs) > limit else [])
+
 # %% ../nbs/03_train.ipynb #1f4bc023
 def seed_everything(seed: int, threads: int | None = 1):
     "Seed torch and numpy; set the torch thread count."
@@ -424,7 +478,8 @@ def train_stm(dataset: str, cfg: TrainConfig, out=None, name: str | None = None,
     torch.manual_seed(cfg.seed)
     model = STM(emb.words, chars, dataset, CORPORA[dataset].tags, cfg.model, emb.vectors)
     result = fit(model, data, cfg, desc=name)
-    return model, _finish('stm', model, data, cfg, result, start, out, name, dict(embeddings=emb.source), checkpoint)
+    return model, _finish('stm', model, data, cfg, result, start, out, name,
+                          dict(embeddings=emb.source, **run_fingerprint('stm', cfg, [dataset])), checkpoint)
 
 def train_mtm(datasets, cfg: TrainConfig, out=None, name: str | None = None) -> tuple:
     "Train an MTM over `datasets`; return (model, record). With `out`, write `<name>.json` and `<name>.safetensors` there."
@@ -437,7 +492,8 @@ def train_mtm(datasets, cfg: TrainConfig, out=None, name: str | None = None) -> 
     torch.manual_seed(cfg.seed)
     model = MTM(emb.words, chars, {d: CORPORA[d].tags for d in datasets}, cfg.model, emb.vectors)
     result = fit(model, data, cfg, desc=name)
-    return model, _finish(kind, model, data, cfg, result, start, out, name, dict(embeddings=emb.source))
+    return model, _finish(kind, model, data, cfg, result, start, out, name,
+                          dict(embeddings=emb.source, **run_fingerprint(kind, cfg, list(data))))
 
 # %% ../nbs/03_train.ipynb #52256ff6
 PARITY_DATASETS = ('NCBI', 'BC5CDR', 'BioNLP13CG', 'JNLPBA')

@@ -15,7 +15,7 @@ from bioner_kd.grid import build_grid
 from bioner_kd.cells import synthetic_records
 from bioner_kd.report import write_reports
 from bioner_kd.train import get_profile
-from helpers import alive, descendants, start_cli, wait_until, workers_joined
+from helpers import alive, descendants, run_cli, start_cli, wait_until, workers_joined
 
 pytestmark = pytest.mark.skipif(data.local_data_dir() is None, reason='BIONER_KD_DATA is not set')
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,30 @@ def test_smoke_grid_completes(smoke_grid):
     log, _ = again.communicate(timeout=300)
     assert again.returncode == 0 and f'0 run now, {len(nodes)} already done' in log
 
+
+def test_planted_record_of_other_settings_is_redone(smoke_grid, tmp_path):
+    "An STM trained with other options into a finished run folder: the report refuses it, the grid redoes it."
+    assert smoke_grid.returncode == 0, smoke_grid.log
+    out = tmp_path / 'runs'
+    shutil.copytree(smoke_grid.out, out)
+    good = json.loads((out / 'stm-NCBI-seed1.json').read_text())
+    r = run_cli('train', 'stm', '--profile', 'smoke', '--dataset', 'NCBI', '--seed', '1', '--epochs', '1', '--hidden', '4',
+                '--out', str(out), '--quiet', timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    planted = json.loads((out / 'stm-NCBI-seed1.json').read_text())
+    assert planted['options']['epochs'] == 1 and planted['fingerprint'] != good['fingerprint']
+    with pytest.raises(ValueError, match='the cell STM / NCBI would average runs made with different settings'):
+        write_reports('smoke', out, tmp_path / 'reports')
+    p = start_cli('run', '--profile', 'smoke', '--out', str(out), '--no-report', '--quiet')
+    log, _ = p.communicate(timeout=900)
+    n = len(build_grid(get_profile('smoke')))
+    assert p.returncode == 0 and f'1 run now, {n - 1} already done' in log, log
+    assert 'stm-NCBI-seed1.json: options.epochs 1 (now 8); options.model.hidden 4 (now 16)' in log
+    redone = json.loads((out / 'stm-NCBI-seed1.json').read_text())
+    assert redone['fingerprint'] == good['fingerprint'] and redone['options']['epochs'] == 8
+    aside = sorted(json.loads(p.read_text())['options']['epochs'] for p in (out / 'stale').rglob('stm-NCBI-seed1.json'))
+    assert aside == [1, 8]          # the grid's first record, moved by `train`, and the planted one, moved by `run`
+    assert write_reports('smoke', out, tmp_path / 'reports')
 
 
 def test_smoke_grid_resumed_on_a_cluster_with_a_worker_killed(smoke_grid, dask_cluster, tmp_path):
