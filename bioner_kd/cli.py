@@ -106,7 +106,7 @@ def _train_options(q):
     q.add_argument('--draw', choices=choices('draw'), help='MTM dataset draws')
     q.add_argument('--lr', type=arg_type('lr'))
     q.add_argument('--batch-size', type=arg_type('batch_size'))
-    q.add_argument('--device', help='cpu, cuda, cuda:1 ...')
+    q.add_argument('--device', type=arg_type('device'), help='cpu, cuda, cuda:1 ...')
     q.add_argument('--threads', type=arg_type('threads'), help='torch threads (default 1)')
     q.add_argument('--precision', choices=choices('precision'), help="auto (bf16 where the hardware has it), fp32 or bf16 "
                    "(default: the profile's)")
@@ -122,7 +122,8 @@ def run_cmd(args) -> int:
     with run_folder_lock(out, 'bioner-kd run', args.wait):
         _tidy(out)
         try: res = run_grid(args.profile, out=out, jobs=args.jobs, only=args.only, init_from_teacher=args.init_from_teacher,
-                            progress=not args.quiet, scheduler=args.scheduler, cluster=args.cluster)
+                            progress=not args.quiet, scheduler=args.scheduler, cluster=args.cluster,
+                            device=args.device or '', precision=args.precision or '')
         except (ValueError, RuntimeError, OSError) as e: raise SystemExit(f'bioner-kd run: {str(e) or repr(e)}')
         print(res.summary())
         if res.interrupted: return 130
@@ -273,6 +274,10 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument('--out', help='run folder (default: runs/<profile>)')
     q.add_argument('--only', help="only the runs matching this pattern (and what they need), e.g. 'stm-*'")
     q.add_argument('--init-from-teacher', action='store_true', help="students start from their teacher's weights")
+    q.add_argument('--device', type=arg_type('device'), help="every run on this device: cpu, cuda, cuda:1 ... "
+                   "(default: the profile's)")
+    q.add_argument('--precision', choices=choices('precision'), help="every run in this precision: auto, fp32 or bf16 "
+                   "(default: the profile's)")
     q.add_argument('--reports', help='folder of the tables and figures (default: reports/<profile>)')
     q.add_argument('--no-report', action='store_true', help='do not write the report at the end')
     q.add_argument('--quiet', action='store_true', help='no progress bar')

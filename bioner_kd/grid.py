@@ -20,19 +20,19 @@ import bioner_kd
 from .data import CORPORA, corpus_char_vocab
 from .options import check, check_options, choices
 from .embeddings import get_embeddings
-from .train import (Profile, get_profile, identity, read_record, run_fingerprint, settings_differences,
+from .train import (Profile, check_device, get_profile, identity, read_record, run_fingerprint, settings_differences,
                              write_record, train_mtm, train_stm, task_sentences)
 from .distill import (DistillConfig, student_fingerprint, student_name, teacher_identity, teacher_targets,
                                train_student)
 
 # %% auto #0
 __all__ = ['TEACHERS', 'TEACHER_TYPES', 'SOURCES', 'PLANS', 'KERNEL_TRIES', 'IOPUB_WAIT', 'CLUSTERS', 'GRID_CONFIG',
-           'validate_params', 'default_out', 'teacher_checkpoint', 'Planned', 'stale_reason', 'set_aside', 'reuse',
-           'run_plans', 'mtm_plans', 'run_mtm', 'stm_plans', 'run_stm', 'targets_name', 'targets_plans', 'run_targets',
-           'student_teachers', 'student_plans', 'run_student', 'records_table', 'Node', 'build_grid', 'planned_teacher',
-           'node_plans', 'set_aside_stale', 'experiments_dir', 'NodeFailed', 'execute_node', 'GridResult', 'select',
-           'prepare', 'RunFolderBusy', 'run_folder_lock', 'grid_client', 'check_workers', 'submit_grid', 'run_grid',
-           'run_report']
+           'validate_params', 'run_overrides', 'default_out', 'teacher_checkpoint', 'Planned', 'stale_reason',
+           'set_aside', 'reuse', 'run_plans', 'mtm_plans', 'run_mtm', 'stm_plans', 'run_stm', 'targets_name',
+           'targets_plans', 'run_targets', 'student_teachers', 'student_plans', 'run_student', 'records_table', 'Node',
+           'build_grid', 'planned_teacher', 'node_plans', 'set_aside_stale', 'experiments_dir', 'NodeFailed',
+           'execute_node', 'GridResult', 'select', 'prepare', 'RunFolderBusy', 'run_folder_lock', 'grid_client',
+           'check_workers', 'submit_grid', 'run_grid', 'run_report']
 
 # %% ../nbs/06_grid.ipynb #cfe67b75
 TEACHERS, TEACHER_TYPES = choices('teacher'), choices('teacher_type')
@@ -40,6 +40,10 @@ TEACHERS, TEACHER_TYPES = choices('teacher'), choices('teacher_type')
 def validate_params(kind: str, **p) -> dict:
     "Check the parameters of an experiment notebook of `kind` (`check_options`); one `ValueError` names every bad one."
     return check_options(f'{kind} notebook', **p)
+
+def run_overrides(device: str = '', precision: str = '') -> dict:
+    "The settings a grid run sets for all its runs (`bioner-kd run --device/--precision`); '' keeps the profile's."
+    return {k: v for k, v in dict(device=device, precision=precision).items() if v}
 
 # %% ../nbs/06_grid.ipynb #570a9e37
 from .train import MODEL_SUFFIX
@@ -228,7 +232,9 @@ def _train_tokens(prof: Profile, d: str) -> float:
     n, tokens = f['train'].sentences + f['devel'].sentences, f['train'].tokens + f['devel'].tokens
     return min(n, prof.max_train_sentences or n) * tokens / n
 
-def build_grid(prof: Profile, init_from_teacher: bool = False) -> list:
+def build_grid(prof: Profile,                  # the profile whose grid it is
+               init_from_teacher: bool = False,  # every student starts from its teacher (else the profile's `init_alphas`)
+               **overrides) -> list:             # `device`, `precision`: for every run, instead of the profile's
     "The nodes of the grid of profile `prof`, in an order that respects their dependencies."
     seeds, (fdatasets, fseeds) = list(prof.seeds), prof.scope_2021
     fseeds = fseeds if fdatasets else ()
@@ -283,6 +289,7 @@ def build_grid(prof: Profile, init_from_teacher: bool = False) -> list:
         for kind in TEACHER_TYPES if d in fdatasets else ():
             for layers in SOURCES.values(): student(d, prof.feature_alpha, 'single', kind, layers, fseeds, False)
     order = {'mtm': 0, 'targets': 1, 'stm': 2, 'student': 3}
+    for n in nodes.values(): n.params.update(run_overrides(**overrides))
     return sorted(nodes.values(), key=lambda n: order[n.notebook])
 
 # %% ../nbs/06_grid.ipynb #4f4df63d
@@ -415,9 +422,10 @@ def select(nodes: list, only: str | None) -> list:
         if name not in keep: keep.add(name); todo += list(by_name[name].needs)
     return [n for n in nodes if n.name in keep]
 
-def prepare(prof: Profile):
-    "Build what every run of the profile shares (embeddings, char vocabulary) before any run starts."
-    cfg = prof.train_config('stm', prof.seeds[0])
+def prepare(prof: Profile, **overrides):
+    "Check the device, then build what every run shares (embeddings, char vocabulary) before any run starts."
+    cfg = prof.train_config('stm', prof.seeds[0], **run_overrides(**overrides))
+    check_device(cfg.device)
     get_embeddings(cfg.embeddings_file, cfg.embeddings, verbose=True)
     corpus_char_vocab()
 
@@ -521,7 +529,8 @@ def check_workers(client, out: Path, gpu: bool = False, timeout: float | None = 
                            'start the workers with --resources GPU=1')
 
 # %% ../nbs/06_grid.ipynb #3c16db5d
-def _uses_gpu(node: Node) -> bool: return get_profile(node.params['profile']).device.startswith('cuda')
+def _uses_gpu(node: Node) -> bool:
+    return node.params.get('device', get_profile(node.params['profile']).device).startswith('cuda')
 
 def submit_grid(client, nodes: list, out, topic: str | None = None) -> dict:
     "Submit each node as a Dask task that waits for the tasks of the nodes it needs; return futures by name."
@@ -596,17 +605,19 @@ def _follow(client, nodes: list, out: Path, res: GridResult, progress: bool = Tr
 
 def run_grid(profile: str, out=None, jobs: int | None = None, only: str | None = None, nodes: list | None = None,
              init_from_teacher: bool = False, progress: bool = True, scheduler: str | None = None,
-             cluster: str = 'local') -> GridResult:
+             cluster: str = 'local', device: str = '', precision: str = '') -> GridResult:
     "Run the grid of `profile` (or `nodes`) into `out` on Dask: `jobs` workers it starts, or `scheduler`'s."
     prof, out = get_profile(profile), Path(out or default_out(profile)).resolve()
+    check_device(device or prof.device)              # before anything else: a missing GPU fails at once
     _check_where(scheduler, cluster)
-    nodes = select(nodes if nodes is not None else build_grid(prof, init_from_teacher), only)
+    nodes = select(nodes if nodes is not None
+                   else build_grid(prof, init_from_teacher, device=device, precision=precision), only)
     res, start = GridResult(profile, out), time.time()
     res.redone = set_aside_stale(nodes, out)
     res.skipped = [n.name for n in nodes if n.done(out)]
     pending = [n for n in nodes if n.name not in res.skipped]
     if pending:
-        experiments_dir(); prepare(prof); out.mkdir(parents=True, exist_ok=True)
+        experiments_dir(); prepare(prof, device=device, precision=precision); out.mkdir(parents=True, exist_ok=True)
         gpu = any(map(_uses_gpu, pending))
         try:
             with grid_client(jobs, scheduler, cluster, gpu) as client:

@@ -5,7 +5,7 @@
 # %% ../nbs/02a_options.ipynb #5f564a4b
 from __future__ import annotations
 
-import argparse, math, numbers
+import argparse, math, numbers, re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -78,6 +78,8 @@ OPTIONS = {o.name: o for o in [
     Option('protocol', choices=('paper', 'select')),
     Option('draw', choices=('uniform', 'proportional')),
     Option('precision', choices=PRECISIONS),
+    Option('device', "a torch device: 'cpu', 'cuda', 'cuda:<n>' or 'mps'",
+           lambda v: isinstance(v, str) and re.fullmatch(r'cpu|cuda(:\d+)?|mps', v) is not None),
     Option('epochs', 'an integer >= 1', lambda v: is_int(v, 1), parse=int),
     Option('batch_size', 'an integer >= 1', lambda v: is_int(v, 1), parse=int),
     Option('hidden', 'an integer >= 1', lambda v: is_int(v, 1), parse=int),
