@@ -61,10 +61,12 @@ def bench_batches(kind: str, cfg: TrainConfig) -> tuple:
     return model.to(cfg.device), data, steps
 
 def _timed(fn, device) -> float:
-    "Wall seconds of `fn()`, waiting for a GPU to finish its work."
-    sync = torch.cuda.synchronize if torch.device(device).type == 'cuda' else lambda: None
-    sync(); start = time.perf_counter(); fn(); sync()
-    return time.perf_counter() - start
+    "Seconds of `fn()`: on a GPU wall time, waiting for its work; on one CPU thread, that thread's CPU time."
+    if torch.device(device).type == 'cuda':
+        torch.cuda.synchronize(); start = time.perf_counter(); fn(); torch.cuda.synchronize()
+        return time.perf_counter() - start
+    clock = time.thread_time if torch.get_num_threads() == 1 else time.perf_counter
+    start = clock(); fn(); return clock() - start
 
 def measure(kind: str, cfg: TrainConfig, precisions=('fp32', 'bf16'), rounds: int = 3) -> pd.DataFrame:
     "Trainer, bound and inference tokens/s of `kind` in each precision, measured alternately; the medians."
