@@ -43,7 +43,12 @@ def model_groups(models: dict) -> dict:
         return f'{"CRF" if m.teacher_type == "crf" else "softmax"} teacher'
     return {k: family(m) for k, m in models.items()}
 
-def analyse(name: str, records: list, models: dict, datasets, seeds, blocks: str = 'runs') -> Analysis:
+def analyse(name: str,      # the analysis: '2020' or '2021'
+            records: list,  # run records
+            models: dict,   # {key: `ModelSpec`}, the columns
+            datasets,       # the rows
+            seeds,          # the seeds every cell averages
+            blocks: str = 'runs') -> Analysis:  # the Friedman test's blocks: 'runs' or 'datasets'
     "Collect the cells of `models` from `records`, tabulate them and rank the distinct models."
     cells = collect(records, models, datasets, seeds)
     ranking = rank_models(cells, blocks=blocks)           # checks `blocks`

@@ -15,7 +15,8 @@ import pandas as pd
 
 from .data import DATASETS
 from .train import Profile, get_profile, read_record, settings_differences
-from .distill import DistillConfig, student_name
+from .distill import DistillConfig
+from .names import mtm_kind, mtm_name, stm_name, student_name
 from .grid import SOURCES, TEACHERS
 
 # %% auto #0
@@ -76,8 +77,8 @@ class ModelSpec:
 
     def run_name(self, dataset: str, seed: int) -> str:
         "The name of the record of this column's run on `dataset` with `seed`, as the grid writes it."
-        if self.kind == 'mtm': return f'mtm-seed{seed}'
-        if self.kind == 'stm': return f'stm-{dataset}-seed{seed}'
+        if self.kind == 'mtm': return mtm_name(seed)
+        if self.kind == 'stm': return stm_name(dataset, seed)
         distill = DistillConfig(alpha=self.alpha, features=dict(self.features),
                                 crf_targets=self.crf_targets or 'emissions')
         return student_name(dataset, seed, distill, self.teacher == 'ensemble', self.init, self.teacher_type)
@@ -125,25 +126,27 @@ def _synthetic_record(prof: Profile, node, seed: int) -> tuple:
     rec = dict(kind=kind, profile=prof.name, seed=seed,
                datasets=list(prof.datasets) if kind == 'mtm' else [p['dataset']])
     if kind == 'mtm':
-        rec.update(run=node.name, kind='mtm' if p['teacher_type'] == 'softmax' else 'mtm-crf')
+        rec.update(run=node.name, kind=mtm_kind(p['teacher_type']))
         return rec, 'MTM'
-    if kind == 'stm': return {**rec, 'run': f"stm-{p['dataset']}-seed{seed}"}, 'STM'
+    if kind == 'stm': return {**rec, 'run': stm_name(p['dataset'], seed)}, 'STM'
     distill = DistillConfig(alpha=p['alpha'], features=p['features'], crf_targets=p['crf_targets'])
     init = p['init_from_teacher']
-    prefix = 'mtm' if p['teacher_type'] == 'softmax' else 'mtm-crf'
     rec.update(run=student_name(p['dataset'], seed, distill, p['teacher'] == 'ensemble', init,
                                 p['teacher_type']),
                teacher=p['teacher'], teacher_type=p['teacher_type'], distill=vars(distill),
-               teacher_runs=[f'{prefix}-seed{s}'
+               teacher_runs=[mtm_name(s, p['teacher_type'])
                              for s in ([seed] if p['teacher'] == 'single' else prof.teacher_seeds)],
-               init_from=f'{prefix}-seed{seed}.safetensors' if init else None)
+               init_from=f"{mtm_name(seed, p['teacher_type'])}.safetensors" if init else None)
     source = next(s for s, l in SOURCES.items() if tuple(sorted(p['features'])) == l)
     if p['teacher_type'] == 'softmax' and source == 'logits':
         return rec, f"{'Student' if p['teacher'] == 'single' else 'StudentEns'}_a{p['alpha']:g}"
     return rec, f"{p['teacher_type']}_{source}"
 
-def synthetic_records(profile: str, out, skip=(), init_from_teacher: bool = False,
-                      commit: str = '0' * 40) -> list:
+def synthetic_records(profile: str,                     # whose grid
+                      out,                              # the folder to write them into
+                      skip=(),                          # the run names to leave out
+                      init_from_teacher: bool = False,  # the grid of `--init-from-teacher`
+                      commit: str = '0' * 40) -> list:  # the git commit they record
     "Write made-up records of the runs of the grid of `profile` (F1 near the paper's) into `out`, but `skip`."
     from bioner_kd.grid import build_grid
     prof, out = get_profile(profile), Path(out)

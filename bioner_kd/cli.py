@@ -87,7 +87,7 @@ def train_cmd(args) -> int:
     features = dict(args.features or [])
     return _train(args, run_student, dataset=args.dataset, alpha=args.alpha, teacher=args.teacher, teacher_type=args.teacher_type,
                   features=features, crf_targets=args.crf_targets, kd_loss=args.kd_loss, temperature=args.temperature, mean_bias=not args.zero_bias,
-                  init_from_teacher=args.init_from_teacher is not None, init_member=member, seeds=[args.seed], teachers=args.teachers,
+                  init_from_teacher=args.init_from_teacher is not None, init_member=member, seeds=[args.seed], teacher_dir=args.teachers,
                   checkpoint=True)
 
 # %% ../nbs/08_cli.ipynb #614645b2

@@ -398,7 +398,12 @@ def make_batch(enc: EncodedSplit, index) -> Batch:
                  mask=t(mask), lengths=t(lengths), positions=t(pos))
 
 # %% ../nbs/00_data.ipynb #cdf5bc56
-def length_batches(lengths, batch_size: int, seed: int = 0, epoch: int = 0, shuffle: bool = True, bucket: int = 50) -> list:
+def length_batches(lengths,               # the length of each sentence
+                   batch_size: int,
+                   seed: int = 0,
+                   epoch: int = 0,        # a new order each epoch
+                   shuffle: bool = True,  # else the sentences sorted by length, in order
+                   bucket: int = 50) -> list:  # sorted by length within random chunks of this many batches
     "Sentence indices grouped into batches of similar length; reproducible for a given `(seed, epoch)`."
     lengths = np.asarray(lengths)
     if not shuffle:

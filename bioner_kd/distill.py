@@ -16,20 +16,26 @@ import torch.nn.functional as F
 from .data import (CORPORA, EncodedSplit, cache_dir, claimed_temporary, encode_split, file_digests, length_batches,
                             make_batch)
 from .models import STM, FEATURE_LAYERS
+from .names import student_name
 from .options import check, check_options
-from .train import (TrainConfig, fit, identity, load_checkpoint, run_fingerprint, run_inputs, seed_everything,
-                             task_sentences, _finish,
-                             _model_header)
+from .train import (TrainConfig, finish_run, fit, identity, load_checkpoint, read_model_header,
+                             run_fingerprint, run_inputs, seed_everything, task_sentences)
 
 # %% auto #0
-__all__ = ['kd_loss', 'feature_loss', 'TeacherTargets', 'compute_targets', 'load_targets', 'teacher_targets', 'ensemble_targets',
-           'DistillConfig', 'init_from_teacher', 'start_at_mean', 'teacher_identity', 'student_fingerprint',
-           'train_student', 'student_name']
+__all__ = ['student_objective', 'feature_loss', 'TeacherTargets', 'compute_targets', 'load_targets', 'teacher_targets',
+           'ensemble_targets', 'DistillConfig', 'start_from_teacher', 'start_at_mean', 'teacher_identity',
+           'student_fingerprint', 'train_student']
 
 # %% ../nbs/05_distill.ipynb #e5b2795b
-def kd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor | None, tags: torch.Tensor | None,
-            mask: torch.Tensor, alpha: float, temperature: float = 1.0, kind: str = 'mse') -> torch.Tensor:
-    "alpha * CE(y, softmax(z_s)) + (1 - alpha) * soft-target term (MSE of logits, or T²·KL), over the real tokens."
+def student_objective(student_logits: torch.Tensor,        # (batch, length, tags)
+                      teacher_logits: torch.Tensor | None,  # the same shape; not read when alpha = 1
+                      tags: torch.Tensor | None,            # (batch, length) gold tag ids; not read when alpha = 0
+                      mask: torch.Tensor,                   # (batch, length), True at the real tokens
+                      alpha: float,                         # the weight of the student loss
+                      temperature: float = 1.0,             # T of the distillation loss
+                      kind: str = 'mse'                     # the distillation loss: 'mse' of logits or 'kl'
+                     ) -> torch.Tensor:
+    "alpha * student loss CE(y, softmax(z_s)) + (1 - alpha) * distillation loss (MSE, or T²·KL), over the real tokens."
     check_options(alpha=alpha, temperature=temperature, kd_loss=kind)
     zs = student_logits[mask].float()
     loss = zs.new_zeros(())
@@ -38,7 +44,8 @@ def kd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor | None, t
     if alpha < 1:
         zt, T = teacher_logits[mask].detach().float(), temperature
         soft = (F.mse_loss(zs / T, zt / T) if kind == 'mse' else
-                T * T * F.kl_div(F.log_softmax(zs / T, -1), F.log_softmax(zt / T, -1), log_target=True, reduction='batchmean'))
+                T * T * F.kl_div(F.log_softmax(zs / T, -1), F.log_softmax(zt / T, -1), log_target=True,
+                                 reduction='batchmean'))
         loss = loss + (1 - alpha) * soft
     return loss
 
@@ -78,8 +85,13 @@ def _split_key(enc: EncodedSplit) -> str:
 
 # %% ../nbs/05_distill.ipynb #063c78f3
 @torch.no_grad()
-def compute_targets(teacher, sentences, dataset: str, features: bool = False, crf_targets: str = 'emissions',
-                    batch_size: int = 128, device='cpu') -> TeacherTargets:
+def compute_targets(teacher,                         # an MTM (`02_models`)
+                    sentences,                       # the student's training sentences
+                    dataset: str,                    # the student's dataset
+                    features: bool = False,          # also the hidden states of the distilled layers
+                    crf_targets: str = 'emissions',  # a CRF teacher's: 'emissions' or 'marginals'
+                    batch_size: int = 128,
+                    device='cpu') -> TeacherTargets:
     "The targets of `teacher` on `sentences` of `dataset`, computed in eval mode."
     check('crf_targets', crf_targets)
     enc = encode_split(sentences, teacher.words, teacher.chars, teacher.tagsets[dataset])
@@ -125,8 +137,13 @@ def load_targets(folder) -> TeacherTargets:
     return TeacherTargets(np.load(folder / 'logits.npy', mmap_mode='r'), feats, meta)
 
 # %% ../nbs/05_distill.ipynb #3e372c76
-def teacher_targets(checkpoint, sentences, dataset: str, features: bool = False, crf_targets: str = 'emissions',
-                    cache=None, device='cpu') -> TeacherTargets:
+def teacher_targets(checkpoint,                      # the teacher's model file
+                    sentences,                       # the student's training sentences
+                    dataset: str,                    # the student's dataset
+                    features: bool = False,          # also the hidden states of the distilled layers
+                    crf_targets: str = 'emissions',  # a CRF teacher's: 'emissions' or 'marginals'
+                    cache=None,                      # the targets' folder (default: the cache's `targets`)
+                    device='cpu') -> TeacherTargets:
     "The targets of the teacher saved at `checkpoint` on `sentences`, from the cache or computed once and cached."
     teacher = load_checkpoint(checkpoint, device)
     enc = encode_split(sentences, teacher.words, teacher.chars, teacher.tagsets[dataset])
@@ -170,13 +187,14 @@ class DistillConfig:
                       crf_targets=self.crf_targets, mean_bias=self.mean_bias)
 
 # %% ../nbs/05_distill.ipynb #9a477549
-def init_from_teacher(student: STM, teacher) -> list:
+def start_from_teacher(student: STM, teacher) -> list:
     "Copy the teacher's shared layers and its head of the student's dataset into the student; return the names copied."
     own = student.state_dict()
     copied = {k: v for k, v in teacher.state_dict().items()
               if k in own and (k.startswith('shared.') or k.startswith(f'heads.{student.dataset}.'))}
     bad = [k for k, v in copied.items() if v.shape != own[k].shape]
-    if bad: raise ValueError(f'the teacher and the student differ in size at {bad[:3]}: initialise only an equal-sized student')
+    if bad: raise ValueError(f'the teacher and the student differ in size at {bad[:3]}: '
+                             'initialise only an equal-sized student')
     student.load_state_dict(copied, strict=False)
     return sorted(copied)
 
@@ -189,20 +207,31 @@ def start_at_mean(student: STM, targets: TeacherTargets) -> torch.Tensor:
 
 # %% ../nbs/05_distill.ipynb #370fee21
 def teacher_identity(checkpoint) -> dict:
-    "The fingerprints of the teacher in the model file `checkpoint`, from the run record in its header (`_finish`)."
-    return identity(_model_header(Path(checkpoint))['meta'])
+    "The fingerprints of the teacher in the model file `checkpoint`, from the run record in its header (`finish_run`)."
+    return identity(read_model_header(Path(checkpoint))['meta'])
 
-def student_fingerprint(dataset: str, cfg: TrainConfig, teachers: list, distill: DistillConfig,
-                        init_from: dict | None = None) -> dict:
-    "`run_fingerprint` of a student of `dataset`; `teachers` and `init_from` are `identity`s of teachers."
-    return run_fingerprint('student', cfg, [dataset], teachers, distill=asdict(distill), init_from=init_from)
+def student_fingerprint(dataset: str,
+                        cfg: TrainConfig,
+                        teacher_ids: list,       # the `identity` of each teacher
+                        distill: DistillConfig,
+                        init_id: dict | None = None) -> dict:  # the `identity` of the teacher it starts from
+    "`run_fingerprint` of a student of `dataset`; `teacher_ids` and `init_id` are `identity`s of teachers."
+    return run_fingerprint('student', cfg, [dataset], teacher_ids, distill=asdict(distill), init_from=init_id)
 
 # %% ../nbs/05_distill.ipynb #04257822
-def train_student(dataset: str, cfg: TrainConfig, teachers: list, distill: DistillConfig = DistillConfig(),
-                  init_from=None, out=None, name: str | None = None, targets_cache=None, checkpoint: bool = True) -> tuple:
-    "Train the student STM of `dataset` from the teacher checkpoint(s) `teachers` (several: an ensemble); return (model, record)."
+def train_student(dataset: str,
+                  cfg: TrainConfig,
+                  teacher_checkpoints: list,                  # the teachers' model files; several: an ensemble
+                  distill: DistillConfig = DistillConfig(),
+                  init_from=None,                             # the model file of the teacher it starts from, or None
+                  out=None,                                   # the run folder, or None to write nothing
+                  name: str | None = None,                    # the run's name (default: `student_name`)
+                  targets_cache=None,                         # the teachers' targets folder (default: the cache's)
+                  checkpoint: bool = True                     # with `out`, write the model file too
+                 ) -> tuple:
+    "Train the student STM of `dataset` from its teachers' model files; return (model, record)."
     start = time.time()
-    teachers = [Path(t) for t in teachers]
+    teachers = [Path(t) for t in teacher_checkpoints]
     seed_everything(cfg.seed, cfg.threads)
     sentences = task_sentences(dataset, cfg)
     emb, chars, data = run_inputs(cfg, [dataset], {dataset: sentences})
@@ -211,34 +240,23 @@ def train_student(dataset: str, cfg: TrainConfig, teachers: list, distill: Disti
     targets = members[0] if len(members) == 1 else ensemble_targets(members)
     torch.manual_seed(cfg.seed)
     model = STM(emb.words, chars, dataset, CORPORA[dataset].tags, cfg.model, emb.vectors)
-    if init_from is not None: init_from_teacher(model, load_checkpoint(init_from))
+    if init_from is not None: start_from_teacher(model, load_checkpoint(init_from))
     elif distill.mean_bias and distill.alpha < 1: start_at_mean(model, targets)
     device = torch.device(cfg.device)
     taught = distill.alpha < 1 or bool(distill.features)      # at alpha = 1 without features the loss is CE alone
     def loss_fn(model, out, b, d):
         zt, ht = targets.batch(b, device) if taught else (None, {})
-        loss = kd_loss(out.logits, zt, b.tags, b.mask, distill.alpha, distill.temperature, distill.kind)
+        loss = student_objective(out.logits, zt, b.tags, b.mask, distill.alpha, distill.temperature, distill.kind)
         return loss + feature_loss(out.features, ht, b.mask, distill.features) if distill.features else loss
     result = fit(model, data, cfg, loss_fn=loss_fn, desc=f'student {dataset}')
     teacher_type = 'crf' if members[0].meta['targets'].startswith('crf') else 'softmax'
-    extra = dict(embeddings=emb.source, teacher='ensemble' if len(teachers) > 1 else 'single', teacher_type=teacher_type,
-                 teacher_targets=members[0].meta['targets'], teacher_runs=[m.meta.get('teacher_run') for m in members],
+    extra = dict(embeddings=emb.source, teacher='ensemble' if len(teachers) > 1 else 'single',
+                 teacher_type=teacher_type, teacher_targets=members[0].meta['targets'],
+                 teacher_runs=[m.meta.get('teacher_run') for m in members],
                  teacher_checkpoints=[str(t) for t in teachers], distill=asdict(distill),
                  init_from=None if init_from is None else str(init_from),
                  **student_fingerprint(dataset, cfg, [teacher_identity(t) for t in teachers], distill,
                                        None if init_from is None else teacher_identity(init_from)))
-    name = name or student_name(dataset, cfg.seed, distill, len(teachers) > 1, init_from is not None, teacher_type)
-    return model, _finish('student', model, data, cfg, result, start, out, name, extra, checkpoint)
-
-# %% ../nbs/05_distill.ipynb #904661e7
-def student_name(dataset: str, seed: int | None, distill: DistillConfig, ensemble: bool, init: bool = False,
-                 teacher_type: str = 'softmax') -> str:
-    "The run name of a student, spelling out its options (without the seed when `seed` is None)."
-    parts = ['student', dataset, 'ensemble' if ensemble else 'single']
-    if teacher_type == 'crf': parts.append(f'crf-{distill.crf_targets}')
-    parts.append(f'a{distill.alpha:g}')
-    if distill.kind != 'mse' or distill.temperature != 1: parts.append(f'{distill.kind}-T{distill.temperature:g}')
-    if not distill.mean_bias: parts.append('zero-bias')
-    parts += [f'{k}{w:g}' for k, w in sorted(distill.features.items())]
-    if init: parts.append('init')
-    return '-'.join(parts + ([f'seed{seed}'] if seed is not None else []))
+    name = name or student_name(dataset, cfg.seed, distill, len(teachers) > 1, init_from is not None,
+                                teacher_type)
+    return model, finish_run('student', model, data, cfg, result, start, out, name, extra, checkpoint)

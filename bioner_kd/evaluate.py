@@ -33,7 +33,12 @@ def ids_to_tags(ids: np.ndarray, tagset) -> list:
     return [tagset[i] for i in ids]
 
 @torch.no_grad()
-def predict_ids(model, enc: EncodedSplit, dataset: str, batch_size: int = 128, device='cpu', precision: str = 'fp32') -> np.ndarray:
+def predict_ids(model,                  # an MTM or an STM
+                enc: EncodedSplit,
+                dataset: str,           # the head to use
+                batch_size: int = 128,
+                device='cpu',
+                precision: str = 'fp32') -> np.ndarray:  # 'fp32', 'bf16' or 'auto'
     "The predicted tag id of every token of `enc`, in its flat token order."
     was_training = model.training
     model.eval()
@@ -50,7 +55,12 @@ def predict_ids(model, enc: EncodedSplit, dataset: str, batch_size: int = 128, d
         model.train(was_training)
     return ids
 
-def predict(model, enc: EncodedSplit, dataset: str, batch_size: int = 128, device='cpu', precision: str = 'fp32') -> list:
+def predict(model,                  # an MTM or an STM
+            enc: EncodedSplit,
+            dataset: str,           # the head to use
+            batch_size: int = 128,
+            device='cpu',
+            precision: str = 'fp32') -> list:  # 'fp32', 'bf16' or 'auto'
     "The predicted tags of every sentence of `enc`, in order."
     ids = predict_ids(model, enc, dataset, batch_size, device, precision)
     return [ids_to_tags(ids[a:b], enc.tagset) for a, b in zip(enc.offsets[:-1], enc.offsets[1:])]

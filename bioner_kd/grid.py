@@ -5,7 +5,7 @@
 # %% ../nbs/06_grid.ipynb #fe9e149e
 from __future__ import annotations
 
-import fnmatch, glob, graphlib, importlib.util, json, logging, os, platform, random, re, signal, sys, threading, time, uuid
+import fnmatch, glob, graphlib, importlib.util, json, logging, os, platform, random, signal, sys, threading, time, uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,17 +22,17 @@ from .options import check, check_options, choices
 from .embeddings import get_embeddings
 from .train import (Profile, check_device, get_profile, identity, read_record, run_fingerprint, settings_differences,
                              write_record, train_mtm, train_stm, task_sentences)
-from .distill import (DistillConfig, student_fingerprint, student_name, teacher_identity, teacher_targets,
-                               train_student)
+from .distill import DistillConfig, student_fingerprint, teacher_identity, teacher_targets, train_student
+from .names import mtm_kind, mtm_name, parse_mtm_name, stm_name, student_name, targets_name
 
 # %% auto #0
 __all__ = ['TEACHERS', 'TEACHER_TYPES', 'SOURCES', 'PLANS', 'KERNEL_TRIES', 'IOPUB_WAIT', 'CLUSTERS', 'GRID_CONFIG',
            'validate_params', 'run_overrides', 'default_out', 'teacher_checkpoint', 'Planned', 'stale_reason',
-           'set_aside', 'reuse', 'run_plans', 'mtm_plans', 'run_mtm', 'stm_plans', 'run_stm', 'targets_name',
-           'targets_plans', 'run_targets', 'student_teachers', 'student_plans', 'run_student', 'records_table', 'Node',
-           'build_grid', 'planned_teacher', 'node_plans', 'set_aside_stale', 'experiments_dir', 'NodeFailed',
-           'execute_node', 'GridResult', 'select', 'prepare', 'RunFolderBusy', 'run_folder_lock', 'grid_client',
-           'check_workers', 'submit_grid', 'run_grid', 'run_report']
+           'set_aside', 'reuse', 'run_plans', 'mtm_plans', 'run_mtm', 'stm_plans', 'run_stm', 'targets_plans',
+           'run_targets', 'student_teachers', 'student_plans', 'run_student', 'records_table', 'Node', 'build_grid',
+           'planned_teacher', 'node_plans', 'set_aside_stale', 'experiments_dir', 'NodeFailed', 'execute_node',
+           'GridResult', 'select', 'prepare', 'RunFolderBusy', 'run_folder_lock', 'grid_client', 'check_workers',
+           'submit_grid', 'run_grid', 'run_report']
 
 # %% ../nbs/06_grid.ipynb #cfe67b75
 TEACHERS, TEACHER_TYPES = choices('teacher'), choices('teacher_type')
@@ -52,7 +52,7 @@ def default_out(profile: str) -> Path: return Path('runs') / profile
 
 def teacher_checkpoint(out, seed: int, teacher_type: str = 'softmax') -> Path:
     "The model file of the MTM teacher of `seed` in a run folder."
-    return Path(out) / f"{'mtm' if teacher_type == 'softmax' else 'mtm-crf'}-seed{seed}{MODEL_SUFFIX}"
+    return Path(out) / f'{mtm_name(seed, teacher_type)}{MODEL_SUFFIX}'
 
 class Planned(NamedTuple):
     "A run before it is trained: its record file (relative to the run folder), its fingerprint, how to train it."
@@ -98,43 +98,64 @@ def run_plans(plans, out, resume: bool = True) -> list:
 def _keep(prof: Profile, checkpoint: bool | None) -> bool:
     return prof.keep_student_checkpoints if checkpoint is None else checkpoint
 
-def mtm_plans(profile: str, seed: int, teacher_type: str = 'softmax', out=None, datasets=None, **overrides):
+def mtm_plans(profile: str,                   # the profile (`03_train`)
+              seed: int,                      # the teacher's seed
+              teacher_type: str = 'softmax',  # 'softmax' heads, or 'crf' (the 2021 CRF teacher)
+              out=None,                       # the run folder (default `runs/<profile>`)
+              datasets=None,                  # its datasets (default: the profile's)
+              **overrides):                   # `TrainConfig` fields, e.g. `device`, or `model.<field>`
     "The run of the MTM teacher of `seed` over the profile's datasets (or `datasets`), softmax or CRF heads."
     prof, out = get_profile(profile), Path(out or default_out(profile))
     ckpt = teacher_checkpoint(out, seed, check('teacher_type', teacher_type))
     if teacher_type == 'crf': overrides = {**overrides, 'model.output': 'crf'}
     cfg, datasets = prof.train_config('mtm', seed, **overrides), list(datasets or prof.datasets)
-    yield Planned(f'{ckpt.stem}.json', run_fingerprint('mtm' if teacher_type == 'softmax' else 'mtm-crf', cfg, datasets),
+    yield Planned(f'{ckpt.stem}.json', run_fingerprint(mtm_kind(teacher_type), cfg, datasets),
                   lambda: train_mtm(datasets, cfg, out=out, name=ckpt.stem)[1], (ckpt.name,))
 
-def run_mtm(profile: str, seed: int, teacher_type: str = 'softmax', out=None, resume: bool = True, datasets=None,
-            **overrides) -> dict:
+def run_mtm(profile: str,                   # the profile (`03_train`)
+            seed: int,                      # the teacher's seed
+            teacher_type: str = 'softmax',  # 'softmax' heads, or 'crf' (the 2021 CRF teacher)
+            out=None,                       # the run folder (default `runs/<profile>`)
+            resume: bool = True,            # reuse a record of the planned fingerprint, else train again
+            datasets=None,                  # its datasets (default: the profile's)
+            **overrides) -> dict:           # `TrainConfig` fields, e.g. `device`, or `model.<field>`
     "Train the MTM teacher of `seed` over the profile's datasets (or `datasets`), softmax or CRF heads; return its record."
     out = Path(out or default_out(profile))
     return run_plans(mtm_plans(profile, seed, teacher_type, out, datasets, **overrides), out, resume)[0]
 
-def stm_plans(profile: str, dataset: str, seeds=None, out=None, checkpoint: bool | None = None, **overrides):
+def stm_plans(profile: str,                    # the profile (`03_train`)
+              dataset: str,                    # the STM's dataset
+              seeds=None,                      # one run per seed (default: the profile's)
+              out=None,                        # the run folder (default `runs/<profile>`)
+              checkpoint: bool | None = None,  # keep the model files (default: the profile's choice)
+              **overrides):                    # `TrainConfig` fields, e.g. `device`, or `model.<field>`
     "The runs of the STM of `dataset`, one per seed (default: the profile's); `checkpoint`: keep the models."
     prof, out = get_profile(profile), Path(out or default_out(profile))
     for seed in seeds or prof.seeds:
-        cfg, name = prof.train_config('stm', seed, **overrides), f'stm-{dataset}-seed{seed}'
+        cfg, name = prof.train_config('stm', seed, **overrides), stm_name(dataset, seed)
         yield Planned(f'{name}.json', run_fingerprint('stm', cfg, [check('dataset', dataset)]),
                       lambda cfg=cfg, name=name: train_stm(dataset, cfg, out=out, name=name,
                                                           checkpoint=_keep(prof, checkpoint))[1])
 
-def run_stm(profile: str, dataset: str, seeds=None, out=None, resume: bool = True, checkpoint: bool | None = None,
-            **overrides) -> list:
+def run_stm(profile: str,                    # the profile (`03_train`)
+            dataset: str,                    # the STM's dataset
+            seeds=None,                      # one run per seed (default: the profile's)
+            out=None,                        # the run folder (default `runs/<profile>`)
+            resume: bool = True,             # reuse a record of the planned fingerprint, else train again
+            checkpoint: bool | None = None,  # keep the model files (default: the profile's choice)
+            **overrides) -> list:            # `TrainConfig` fields, e.g. `device`, or `model.<field>`
     "Train the STM of `dataset` for each seed (default: the profile's); return the records. `checkpoint`: keep the models."
     out = Path(out or default_out(profile))
     return run_plans(stm_plans(profile, dataset, seeds, out, checkpoint, **overrides), out, resume)
 
 # %% ../nbs/06_grid.ipynb #ef4187f5
-def targets_name(teacher_run: str, hidden_states: bool) -> str:
-    "The name of the targets of `teacher_run`: its node in the grid and its marker file under `<out>/targets/`."
-    return f"targets-{teacher_run}{'-states' if hidden_states else ''}"
-
-def targets_plans(profile: str, teacher_run: str, hidden_states: bool = False, datasets=None, out=None,
-                  identify=teacher_identity, **overrides):
+def targets_plans(profile: str,                 # the profile (`03_train`)
+                  teacher_run: str,             # the teacher's run name, e.g. 'mtm-seed1'
+                  hidden_states: bool = False,  # also the hidden states (feature distillation)
+                  datasets=None,                # whose training sentences (default: the profile's datasets)
+                  out=None,                     # the run folder, which holds the teacher
+                  identify=teacher_identity,    # model file -> the teacher's `identity`
+                  **overrides):                 # `TrainConfig` fields, e.g. `device`, or `model.<field>`
     "The computation of a teacher's targets on the training sentences of `datasets` (default: the profile's)."
     prof, out = get_profile(profile), Path(out or default_out(profile))
     cfg = prof.train_config('student', prof.seeds[0], **overrides)     # a student's sentences do not depend on its seed
@@ -151,53 +172,90 @@ def targets_plans(profile: str, teacher_run: str, hidden_states: bool = False, d
         return rec
     yield Planned(str(marker.relative_to(out)), fp, compute, (ckpt.name,))
 
-def run_targets(profile: str, teacher_run: str, hidden_states: bool = False, datasets=None, out=None,
-                resume: bool = True, **overrides) -> dict:
+def run_targets(profile: str,                 # the profile (`03_train`)
+                teacher_run: str,             # the teacher's run name, e.g. 'mtm-seed1'
+                hidden_states: bool = False,  # also the hidden states (feature distillation)
+                datasets=None,                # whose training sentences (default: the profile's datasets)
+                out=None,                     # the run folder, which holds the teacher
+                resume: bool = True,          # reuse a record of the planned fingerprint, else train again
+                **overrides) -> dict:         # `TrainConfig` fields, e.g. `device`, or `model.<field>`
     "Compute and cache the targets of a teacher on the training sentences of `datasets` (default: the profile's)."
     out = Path(out or default_out(profile))
     return run_plans(targets_plans(profile, teacher_run, hidden_states, datasets, out, **overrides), out, resume)[0]
 
 # %% ../nbs/06_grid.ipynb #afa69ec6
-def student_teachers(profile: str, seed: int, teacher: str, teacher_type: str, folder) -> list:
+def student_teachers(profile: str,       # the profile (`03_train`)
+                     seed: int,          # the student's seed
+                     teacher: str,       # 'single' or 'ensemble'
+                     teacher_type: str,  # 'softmax' or 'crf'
+                     folder) -> list:    # the folder of the teachers' model files
     "The teacher model files of a student: the MTM of its seed, or the MTMs of all the profile's teacher seeds."
     seeds = [seed] if check('teacher', teacher) == 'single' else list(get_profile(profile).teacher_seeds)
     return [teacher_checkpoint(folder, s, teacher_type) for s in seeds]
 
-def student_plans(profile: str, dataset: str, alpha: float, teacher: str = 'single', teacher_type: str = 'softmax',
-                  features: dict | None = None, crf_targets: str = 'emissions', kd_loss: str = 'mse', temperature: float = 1.0,
-                  init_from_teacher: bool = False, init_member: int | None = None, mean_bias: bool = True, seeds=None, out=None,
-                  teachers=None, identify=None, checkpoint: bool | None = None, **overrides):
+def student_plans(profile: str,                    # the profile (`03_train`)
+                  dataset: str,                    # the student's dataset
+                  alpha: float,                    # the weight of the CE term; 1 - alpha weighs the teacher's
+                  teacher: str = 'single',         # 'single' (the MTM of the student's seed) or 'ensemble'
+                  teacher_type: str = 'softmax',   # 'softmax' or 'crf' teacher
+                  features: dict | None = None,    # feature distillation {layer: weight}
+                  crf_targets: str = 'emissions',  # a CRF teacher's targets: 'emissions' or 'marginals'
+                  kd_loss: str = 'mse',            # the soft-target term: 'mse' of logits (the paper) or 'kl'
+                  temperature: float = 1.0,        # T of the soft-target term
+                  init_from_teacher: bool = False, # start from the teacher's shared layers and head
+                  init_member: int | None = None,  # an ensemble's member to start from (default: the seed's)
+                  mean_bias: bool = True,          # start the output bias at the mean of the targets
+                  seeds=None,                      # one run per seed (default: the profile's)
+                  out=None,                        # the run folder (default `runs/<profile>`)
+                  teacher_dir=None,                # the folder of the teachers' model files (default `out`)
+                  identify=None,                   # model file -> the teacher's `identity` (default: its header's)
+                  checkpoint: bool | None = None,  # keep the students' model files (default: the profile's choice)
+                  **overrides):                    # `TrainConfig` fields, e.g. `device`
     """The runs of the student of `dataset`, one per seed. Its teachers are named by `identify(model file)`, by default
-    the records in the headers of the model files in `teachers` (default `out`), which must exist."""
+    the records in the headers of the model files in `teacher_dir`, which must exist."""
     prof, out = get_profile(profile), Path(out or default_out(profile))
     distill = DistillConfig(alpha=alpha, temperature=temperature, kind=kd_loss, features=features, crf_targets=crf_targets,
                             mean_bias=mean_bias)
     for seed in seeds or prof.seeds:
         name = student_name(check('dataset', dataset), seed, distill, teacher == 'ensemble', init_from_teacher, teacher_type)
-        ckpts = student_teachers(profile, seed, teacher, teacher_type, teachers or out)
+        ckpts = student_teachers(profile, seed, teacher, teacher_type, teacher_dir or out)
         if identify is None and (missing := [str(c) for c in ckpts if not c.exists()]):
             raise FileNotFoundError(f'missing teacher checkpoint(s) {", ".join(missing)}: train them first '
                                     f'(bioner-kd train mtm --profile {profile} --seed <S>'
-                                    f'{" --teacher-type crf" if teacher_type == "crf" else ""} --out {teachers or out})')
+                                    f'{" --teacher-type crf" if teacher_type == "crf" else ""} --out {teacher_dir or out})')
         init = None
         if init_from_teacher:
             member = init_member if init_member is not None else seed
-            init = next((c for c in ckpts if c == teacher_checkpoint(teachers or out, member, teacher_type)), ckpts[0])
+            init = next((c for c in ckpts if c == teacher_checkpoint(teacher_dir or out, member, teacher_type)), ckpts[0])
         who = identify or teacher_identity
         cfg = prof.train_config('student', seed, **overrides)
         fp = student_fingerprint(dataset, cfg, [who(c) for c in ckpts], distill, init and who(init))
         yield Planned(f'{name}.json', fp, lambda cfg=cfg, ckpts=ckpts, init=init, name=name: train_student(
             dataset, cfg, ckpts, distill, init, out, name, out / 'targets', checkpoint=_keep(prof, checkpoint))[1])
 
-def run_student(profile: str, dataset: str, alpha: float, teacher: str = 'single', teacher_type: str = 'softmax',
-                features: dict | None = None, crf_targets: str = 'emissions', kd_loss: str = 'mse', temperature: float = 1.0,
-                init_from_teacher: bool = False, init_member: int | None = None, mean_bias: bool = True, seeds=None, out=None, teachers=None,
-                resume: bool = True, checkpoint: bool | None = None, **overrides) -> list:
-    "Train the student of `dataset` for each seed; return the records. Teachers are read from `teachers` (default `out`)."
+def run_student(profile: str,                    # the profile (`03_train`)
+                dataset: str,                    # the student's dataset
+                alpha: float,                    # the weight of the CE term; 1 - alpha weighs the teacher's
+                teacher: str = 'single',         # 'single' (the MTM of the student's seed) or 'ensemble'
+                teacher_type: str = 'softmax',   # 'softmax' or 'crf' teacher
+                features: dict | None = None,    # feature distillation {layer: weight}
+                crf_targets: str = 'emissions',  # a CRF teacher's targets: 'emissions' or 'marginals'
+                kd_loss: str = 'mse',            # the soft-target term: 'mse' of logits (the paper) or 'kl'
+                temperature: float = 1.0,        # T of the soft-target term
+                init_from_teacher: bool = False, # start from the teacher's shared layers and head
+                init_member: int | None = None,  # an ensemble's member to start from (default: the seed's)
+                mean_bias: bool = True,          # start the output bias at the mean of the targets
+                seeds=None,                      # one run per seed (default: the profile's)
+                out=None,                        # the run folder (default `runs/<profile>`)
+                teacher_dir=None,                # the folder of the teachers' model files (default `out`)
+                resume: bool = True,             # reuse a record of the same fingerprint, else train again
+                checkpoint: bool | None = None,  # keep the students' model files (default: the profile's choice)
+                **overrides) -> list:            # `TrainConfig` fields, e.g. `device`
+    "Train the student of `dataset` for each seed; return the records."
     out = Path(out or default_out(profile))
-    return run_plans(student_plans(profile, dataset, alpha, teacher, teacher_type, features, crf_targets, kd_loss, temperature,
-                                   init_from_teacher, init_member, mean_bias, seeds, out, teachers, None, checkpoint,
-                                   **overrides), out, resume)
+    return run_plans(student_plans(profile, dataset, alpha, teacher, teacher_type, features, crf_targets, kd_loss,
+                                   temperature, init_from_teacher, init_member, mean_bias, seeds, out, teacher_dir,
+                                   None, checkpoint, **overrides), out, resume)
 
 # %% ../nbs/06_grid.ipynb #3d94d80e
 def records_table(records: list):
@@ -258,19 +316,19 @@ def build_grid(prof: Profile,                  # the profile whose grid it is
         return name
     mtm_cost = sum(tok.values()) * prof.mtm_epochs
     for kind, s in [('softmax', s) for s in sorted(set(seeds) | set(prof.teacher_seeds))] + [('crf', s) for s in fseeds]:
-        run = teacher_checkpoint('.', s, kind).stem
+        run = mtm_name(s, kind)
         add(Node(run, 'mtm', dict(profile=prof.name, seed=s, teacher_type=kind), records=(f'{run}.json',),
                  cost=int(mtm_cost * (1.5 if kind == 'crf' else 1) + overhead)))
     for d in prof.datasets:
-        add(Node(f'stm-{d}', 'stm', dict(profile=prof.name, dataset=d, seeds=seeds),
-                 records=tuple(f'stm-{d}-seed{s}.json' for s in seeds), cost=int(tok[d] * prof.epochs * len(seeds) + overhead)))
+        add(Node(stm_name(d), 'stm', dict(profile=prof.name, dataset=d, seeds=seeds),
+                 records=tuple(f'{stm_name(d, s)}.json' for s in seeds), cost=int(tok[d] * prof.epochs * len(seeds) + overhead)))
     def student(d, alpha, teacher, kind, layers, node_seeds, init):
         distill = DistillConfig(alpha=alpha, features={k: prof.feature_weight for k in layers}, crf_targets=prof.crf_targets)
         name = student_name(d, None, distill, teacher == 'ensemble', init, kind)
         tseeds = node_seeds if teacher == 'single' else prof.teacher_seeds
         # a CRF teacher's targets, and hidden states, are computed for the 2021 datasets only
         states = bool(layers) or kind == 'crf'
-        needs = tuple(targets(teacher_checkpoint('.', s, kind).stem, fdatasets if states else prof.datasets, states)
+        needs = tuple(targets(mtm_name(s, kind), fdatasets if states else prof.datasets, states)
                       for s in tseeds)
         params = dict(profile=prof.name, dataset=d, alpha=alpha, teacher=teacher, teacher_type=kind, features=distill.features,
                       crf_targets=prof.crf_targets, init_from_teacher=init, seeds=list(node_seeds))
@@ -295,9 +353,7 @@ def build_grid(prof: Profile,                  # the profile whose grid it is
 # %% ../nbs/06_grid.ipynb #4f4df63d
 def planned_teacher(profile: str, run: str) -> dict:
     "The `identity` that the grid's teacher run `run` (`mtm-seed1`, `mtm-crf-seed2`) of `profile` will have."
-    m = re.fullmatch(r'mtm(-crf)?-seed(\d+)', run)
-    if not m: raise ValueError(f"{run!r} is not a teacher run name such as 'mtm-seed1' or 'mtm-crf-seed1'")
-    return identity(next(mtm_plans(profile, int(m[2]), 'crf' if m[1] else 'softmax')).fingerprint)
+    return identity(next(mtm_plans(profile, *parse_mtm_name(run))).fingerprint)
 
 PLANS = dict(mtm=mtm_plans, targets=targets_plans, stm=stm_plans, student=student_plans)
 
@@ -603,9 +659,17 @@ def _follow(client, nodes: list, out: Path, res: GridResult, progress: bool = Tr
         client.unsubscribe_topic(topic)
         bar.close()
 
-def run_grid(profile: str, out=None, jobs: int | None = None, only: str | None = None, nodes: list | None = None,
-             init_from_teacher: bool = False, progress: bool = True, scheduler: str | None = None,
-             cluster: str = 'local', device: str = '', precision: str = '') -> GridResult:
+def run_grid(profile: str,                     # the profile (`03_train`)
+             out=None,                         # the run folder (default `runs/<profile>`)
+             jobs: int | None = None,          # the Dask workers to start (default: one per core)
+             only: str | None = None,          # the nodes matching this pattern ('stm-*') and their needs
+             nodes: list | None = None,        # these nodes instead of the profile's grid
+             init_from_teacher: bool = False,  # every student starts from its teacher (else: `init_alphas`)
+             progress: bool = True,            # show a progress bar
+             scheduler: str | None = None,     # a running Dask scheduler's address, instead of `jobs`
+             cluster: str = 'local',           # 'local' processes or 'slurm' jobs
+             device: str = '',                 # every run's device, instead of the profile's
+             precision: str = '') -> GridResult:# every run's precision, instead of the profile's
     "Run the grid of `profile` (or `nodes`) into `out` on Dask: `jobs` workers it starts, or `scheduler`'s."
     prof, out = get_profile(profile), Path(out or default_out(profile)).resolve()
     check_device(device or prof.device)              # before anything else: a missing GPU fails at once

@@ -20,6 +20,7 @@ from .data import (CORPORA, DATASETS, SPLITS, EncodedSplit, atomic_path, atomic_
                             train_devel_digests, Vocab)
 from .embeddings import Word2VecConfig, get_embeddings
 from .models import MTM, STM, ModelConfig, autocast, resolve_precision
+from .names import mtm_kind, mtm_name, stm_name
 from .options import check, check_options
 from .evaluate import evaluate, predict
 
@@ -28,9 +29,9 @@ __all__ = ['PROFILES', 'DIVERGENCE_FACTOR', 'DIVERGENCE_WINDOW', 'MODEL_SUFFIX',
            'PARITY_DATASETS', 'TrainConfig', 'DeviceUnavailable', 'check_device', 'Profile', 'get_profile',
            'apply_overrides', 'TaskData', 'task_sentences', 'load_task_data', 'run_inputs', 'TrainingDiverged',
            'draw_schedule', 'make_optimizers', 'train_step', 'fit', 'ModelFileError', 'save_checkpoint',
-           'load_checkpoint', 'git_commit', 'peak_memory_mb', 'provenance', 'write_record', 'read_record',
-           'file_sha256', 'run_fingerprint', 'identity', 'settings_differences', 'seed_everything', 'score_run',
-           'train_stm', 'train_mtm', 'precision_parity']
+           'read_model_header', 'load_checkpoint', 'git_commit', 'peak_memory_mb', 'provenance', 'write_record',
+           'read_record', 'file_sha256', 'run_fingerprint', 'identity', 'settings_differences', 'seed_everything',
+           'score_run', 'finish_run', 'train_stm', 'train_mtm', 'precision_parity']
 
 # %% ../nbs/03_train.ipynb #d32c235d
 @dataclass
@@ -192,7 +193,11 @@ def task_sentences(dataset: str, cfg: TrainConfig) -> dict:
     out['test'] = subsample(load_split(dataset, 'test'), m, f'{dataset}/test')
     return out
 
-def load_task_data(dataset: str, cfg: TrainConfig, words: Vocab, chars: Vocab, sentences: dict | None = None) -> TaskData:
+def load_task_data(dataset: str,
+                   cfg: TrainConfig,
+                   words: Vocab,      # the run's word vocabulary (the embeddings')
+                   chars: Vocab,      # the run's characters
+                   sentences: dict | None = None) -> TaskData:  # {split: sentences}, else `task_sentences`
     "The encoded splits of `dataset` for a run: `sentences`, or those of `task_sentences`."
     sentences = sentences or task_sentences(dataset, cfg)
     enc = {k: encode_split(v, words, chars, CORPORA[dataset].tags) for k, v in sentences.items()}
@@ -233,7 +238,13 @@ def make_optimizers(model, datasets, cfg: TrainConfig) -> dict:
     return {d: [torch.optim.Adam(model.shared_parameters() + model.head_parameters(d), foreach=True, **adam)]
                + ([shared or torch.optim.SparseAdam(sparse, **adam)] if sparse else []) for d in datasets}
 
-def train_step(model, b, dataset: str, optimizers: list, precision: str, clip: float, loss_fn=None) -> float:
+def train_step(model,
+               b,                 # a `Batch`
+               dataset: str,      # the dataset of the batch: its head and its optimizers
+               optimizers: list,  # that dataset's optimizers
+               precision: str,    # 'fp32' or 'bf16', resolved
+               clip: float,       # the largest norm of the dense gradients
+               loss_fn=None) -> float:  # (model, output, batch, dataset) -> loss, instead of the model's own
     "One step on batch `b` of `dataset`: forward in `precision` (resolved), float32 loss, backward, clip, step."
     with autocast(precision, b.words.device): out = model(b, dataset)
     loss = loss_fn(model, out, b, dataset) if loss_fn else model.loss(out, b, dataset)
@@ -264,7 +275,11 @@ class _DivergenceCheck:
                                    f'{mean:.3g} (mean of the last {DIVERGENCE_WINDOW} steps) {where}; '
                                    f'stopped, no record written')
 
-def fit(model, data: dict, cfg: TrainConfig, loss_fn=None, desc: str = 'train') -> dict:
+def fit(model,             # an MTM or an STM (`02_models`)
+        data: dict,        # {dataset: `TaskData`}
+        cfg: TrainConfig,
+        loss_fn=None,      # (model, output, batch, dataset) -> loss, instead of the model's own
+        desc: str = 'train') -> dict:  # the run, as errors and the progress bar name it
     "Train `model` on `data` ({dataset: TaskData}); return the history, best epoch, tokens and time."
     device = torch.device(cfg.device)
     precision = resolve_precision(cfg.precision, device)
@@ -321,7 +336,7 @@ def save_checkpoint(model, path, **meta) -> Path:
     with atomic_path(path) as tmp: save_file(tensors, tmp, metadata=header)
     return path
 
-def _model_header(path: Path) -> dict:
+def read_model_header(path: Path) -> dict:
     "The checked JSON header of the model file `path`, from its bytes alone."
     from safetensors import safe_open
     with open(path, 'rb') as f: head = f.read(9)
@@ -341,7 +356,7 @@ def load_checkpoint(path, device='cpu'):
     "The model saved at `path` by `save_checkpoint`, in eval mode, its `meta` as `model.meta`; never unpickles."
     from safetensors.torch import load_file
     path = Path(path)
-    h = _model_header(path)
+    h = read_model_header(path)
     words, chars, cfg = Vocab(h['words']), Vocab(h['chars']), ModelConfig(**h['config'])
     if h['class'] == 'STM':
         (dataset, tags), = h['tagsets'].items()
@@ -403,16 +418,16 @@ def _canonical(obj):
 
 def _sha256(obj) -> str: return hashlib.sha256(json.dumps(_canonical(obj), sort_keys=True, default=str).encode()).hexdigest()
 
-def run_fingerprint(kind: str, cfg: TrainConfig, datasets, teachers=(), **more) -> dict:
-    """The `fingerprint`, `fingerprint_seedless` and `settings` of a run of `kind` on `datasets` with `cfg`; `teachers`:
-    the `identity` of each teacher; `more`: other settings (a student's `distill`...). The one place they are computed."""
+def run_fingerprint(kind: str, cfg: TrainConfig, datasets, teacher_ids=(), **more) -> dict:
+    """The `fingerprint`, `fingerprint_seedless` and `settings` of a run of `kind` on `datasets` with `cfg`;
+    `teacher_ids`: the `identity` of each teacher; `more`: other settings (a student's `distill`...). The one place they are computed."""
     options = {k: v for k, v in cfg.options().items() if k not in EXECUTION_OPTIONS + ('embeddings', 'embeddings_file')}
     emb = cfg.embeddings_file or os.environ.get('BIONER_KD_EMBEDDINGS')
     files = [CORPORA[d].files[s] for d in datasets for s in SPLITS]
     settings = dict(kind=kind, datasets=list(datasets), options=options, data={f.relpath: f.sha256 for f in files},
                     text=_sha256(train_devel_digests()),
                     embeddings=dict(file_sha256=file_sha256(emb)) if emb else dict(word2vec=asdict(cfg.embeddings)),
-                    teachers=[dict(t) for t in teachers], **more)
+                    teachers=[dict(t) for t in teacher_ids], **more)
     seedless = dict(settings, options={k: v for k, v in options.items() if k != 'seed'},
                     teachers=[t['seedless'] for t in settings['teachers']])
     if settings.get('init_from'): seedless['init_from'] = settings['init_from']['seedless']
@@ -427,7 +442,11 @@ def _flat(d, prefix: str = '') -> dict:
     if items is None: return {prefix.rstrip('.'): d}
     return {k: v for key, x in items for k, v in _flat(x, f'{prefix}{key}.').items()} or {prefix.rstrip('.'): d}
 
-def settings_differences(old: dict, new: dict, limit: int = 4, ignore=(), fmt: str = '{} {} (now {})') -> list:
+def settings_differences(old: dict,       # a record's `settings`
+                         new: dict,       # the `settings` to compare them with
+                         limit: int = 4,  # at most this many, then a count
+                         ignore=(),       # patterns (`fnmatch`) of the settings not compared
+                         fmt: str = '{} {} (now {})') -> list:  # a difference: setting, old, new
     "The settings that differ between two records' `settings` ('options.epochs 1 (now 8)'), but those matching `ignore`."
     a, b = _flat(old), _flat(new)
     short = lambda v: f'{v[:12]}...' if isinstance(v, str) and len(v) == 64 else repr(v)
@@ -450,7 +469,18 @@ def score_run(model, data: dict, cfg: TrainConfig) -> dict:
             scores[d]['devel'] = evaluate(model, t.devel, d, device=cfg.device, precision=cfg.precision)
     return scores
 
-def _finish(kind, model, data, cfg, result, start, out, name, extra=None, checkpoint: bool = True) -> dict:
+def finish_run(kind: str,                # the record's kind: 'stm', 'mtm', 'mtm-crf' or 'student'
+               model,                    # the trained model
+               data: dict,               # its `TaskData` by dataset
+               cfg: TrainConfig,
+               result: dict,             # what `fit` returned
+               start: float,             # when the run started (`time.time()`)
+               out,                      # the run folder, or None to write nothing
+               name: str,                # the run's name (`bioner_kd.names`)
+               extra: dict | None = None,  # more fields of the record: the embeddings, the fingerprint...
+               checkpoint: bool = True   # write the model file too
+              ) -> dict:
+    "Score the trained model and return its run record; with `out`, write its model file, then the record."
     record = dict(run=name, kind=kind, profile=cfg.profile, seed=cfg.seed, datasets=list(data),
                   options=cfg.options(), **(extra or {}), scores=score_run(model, data, cfg),
                   epochs=cfg.epochs, best_epoch=result['best_epoch'], history=result['history'],
@@ -468,37 +498,45 @@ def _finish(kind, model, data, cfg, result, start, out, name, extra=None, checkp
     return record
 
 # %% ../nbs/03_train.ipynb #60398c67
-def train_stm(dataset: str, cfg: TrainConfig, out=None, name: str | None = None, checkpoint: bool = True) -> tuple:
+def train_stm(dataset: str,             # the STM's dataset
+              cfg: TrainConfig,
+              out=None,                 # the run folder, or None to write nothing
+              name: str | None = None,  # the run's name (default: `stm_name`)
+              checkpoint: bool = True) -> tuple:  # with `out`, write the model file too
     "Train the STM of `dataset`; return (model, record). With `out`, write `<name>.json` (and `<name>.safetensors`) there."
     start = time.time()
     check_device(cfg.device)
-    name = name or f'stm-{dataset}-seed{cfg.seed}'
+    name = name or stm_name(dataset, cfg.seed)
     seed_everything(cfg.seed, cfg.threads)
     emb, chars, data = run_inputs(cfg, [dataset])
     torch.manual_seed(cfg.seed)
     model = STM(emb.words, chars, dataset, CORPORA[dataset].tags, cfg.model, emb.vectors)
     result = fit(model, data, cfg, desc=name)
-    return model, _finish('stm', model, data, cfg, result, start, out, name,
+    return model, finish_run('stm', model, data, cfg, result, start, out, name,
                           dict(embeddings=emb.source, **run_fingerprint('stm', cfg, [dataset])), checkpoint)
 
 def train_mtm(datasets, cfg: TrainConfig, out=None, name: str | None = None) -> tuple:
     "Train an MTM over `datasets`; return (model, record). With `out`, write `<name>.json` and `<name>.safetensors` there."
     start = time.time()
     check_device(cfg.device)
-    kind = 'mtm' if cfg.model.output == 'softmax' else 'mtm-crf'
-    name = name or f'{kind}-seed{cfg.seed}'
+    kind = mtm_kind(cfg.model.output)
+    name = name or mtm_name(cfg.seed, cfg.model.output)
     seed_everything(cfg.seed, cfg.threads)
     emb, chars, data = run_inputs(cfg, list(datasets))
     torch.manual_seed(cfg.seed)
     model = MTM(emb.words, chars, {d: CORPORA[d].tags for d in datasets}, cfg.model, emb.vectors)
     result = fit(model, data, cfg, desc=name)
-    return model, _finish(kind, model, data, cfg, result, start, out, name,
+    return model, finish_run(kind, model, data, cfg, result, start, out, name,
                           dict(embeddings=emb.source, **run_fingerprint(kind, cfg, list(data))))
 
 # %% ../nbs/03_train.ipynb #52256ff6
 PARITY_DATASETS = ('NCBI', 'BC5CDR', 'BioNLP13CG', 'JNLPBA')
 
-def precision_parity(out, datasets=PARITY_DATASETS, seeds=(1, 2), epochs: int = 15, progress: bool = False):
+def precision_parity(out,                       # the folder of the records
+                     datasets=PARITY_DATASETS,
+                     seeds=(1, 2),
+                     epochs: int = 15,
+                     progress: bool = False):   # show progress bars
     "Full-data STMs in fp32 and bf16 (records in `out`, reused if there); the F1 table and whether bf16 passes."
     import pandas as pd
     rows = []
@@ -506,7 +544,7 @@ def precision_parity(out, datasets=PARITY_DATASETS, seeds=(1, 2), epochs: int = 
         for s in seeds:
             row = dict(dataset=d, seed=s)
             for p in ('fp32', 'bf16'):
-                path = Path(out) / f'stm-{d}-seed{s}-{p}.json'
+                path = Path(out) / f'{stm_name(d, s)}-{p}.json'
                 if path.exists(): rec = read_record(path)
                 else: rec = train_stm(d, TrainConfig(profile='parity', seed=s, epochs=epochs, precision=p, progress=progress),
                                       out, path.stem, checkpoint=False)[1]
