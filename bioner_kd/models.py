@@ -111,7 +111,7 @@ class CharEncoder(nn.Module):
 # %% ../nbs/02_models.ipynb #32c4994a
 @dataclass
 class ModelConfig:
-    "Sizes and regularisation of the networks (the defaults of `../shared/PAPER.md`)."
+    "Sizes and regularisation of the networks; the papers leave them open (see the method page, `00a_method`)."
     char_dim: int = 25
     char_hidden: int = 25          # per direction
     hidden: int = 100              # shared word BiLSTM, per direction
