@@ -15,8 +15,8 @@ from torch import nn
 
 from .data import CORPORA, DATASETS, length_batches, make_batch
 from .models import MTM, STM, ModelConfig, autocast, resolve_precision
-from .train import (TrainConfig, check_device, draw_schedule, make_optimizers, peak_memory_mb, run_inputs,
-                             seed_everything, train_step)
+from .train import (TrainConfig, check_device, draw_schedule, make_optimizers, peak_memory_mb,
+                             run_inputs, seed_everything, train_step)
 from .evaluate import predict
 
 # %% auto #0
@@ -29,8 +29,10 @@ class LSTMBound(nn.Module):
         super().__init__()
         head = next(iter(model.heads.values()))
         sizes = dict(char=model.shared.chars.lstm, shared=model.shared.lstm, task=head.lstm)
-        self.lstms = nn.ModuleDict({k: nn.ModuleList([nn.LSTM(m.fwd.input_size, m.hidden_size, batch_first=True)
-                                                       for _ in range(2)]) for k, m in sizes.items()})
+        self.lstms = nn.ModuleDict({
+            k: nn.ModuleList([nn.LSTM(m.fwd.input_size, m.hidden_size, batch_first=True) for _ in range(2)])
+            for k, m in sizes.items()
+        })
 
     def shapes(self, b) -> dict:
         "The input shape of each LSTM for batch `b`."
@@ -89,17 +91,20 @@ def measure(kind: str, cfg: TrainConfig, precisions=('fp32', 'bf16'), rounds: in
             for what, fn in (('train', train), ('bound', lstms), ('inference', infer)):
                 seconds.setdefault((what, p), []).append(_timed(lambda: fn(p), cfg.device))
     med = {k: statistics.median(v) for k, v in seconds.items()}
-    return pd.DataFrame([dict(what=f'{kind} training', precision=p, tokens_per_s=tokens / med['train', p],
-                              bound_tokens_per_s=tokens / med['bound', p], ratio=med['bound', p] / med['train', p])
-                         for p in precisions] +
-                        [dict(what=f'{kind} inference', precision=p, tokens_per_s=test_tokens / med['inference', p])
-                         for p in precisions])
+    train = [dict(what=f'{kind} training', precision=p, tokens_per_s=tokens / med['train', p],
+                  bound_tokens_per_s=tokens / med['bound', p], ratio=med['bound', p] / med['train', p])
+             for p in precisions]
+    infer = [dict(what=f'{kind} inference', precision=p, tokens_per_s=test_tokens / med['inference', p])
+             for p in precisions]
+    return pd.DataFrame(train + infer)
 
 # %% ../nbs/09_bench.ipynb #9c378035
-OP_KINDS = {'LSTM': ('rnn', 'lstm'), 'dropout masks': ('bernoulli', 'randint', 'random_', 'rand'),
-            'reversal': ('index_select', 'gather', 'scatter'), 'embedding': ('embedding', 'coalesce', 'sparse'),
-            'optimizer': ('optimizer', '_foreach', 'addcdiv', 'lerp', 'sqrt', 'norm', 'zero_grad'),
-            'output and loss': ('linear', 'addmm', 'mm', 'softmax', 'nll', 'cross_entropy')}
+OP_KINDS = {
+    'LSTM': ('rnn', 'lstm'), 'dropout masks': ('bernoulli', 'randint', 'random_', 'rand'),
+    'reversal': ('index_select', 'gather', 'scatter'), 'embedding': ('embedding', 'coalesce', 'sparse'),
+    'optimizer': ('optimizer', '_foreach', 'addcdiv', 'lerp', 'sqrt', 'norm', 'zero_grad'),
+    'output and loss': ('linear', 'addmm', 'mm', 'softmax', 'nll', 'cross_entropy')
+}
 
 def op_kind(name: str) -> str:
     "The kind of a profiled operator, by the first `OP_KINDS` entry one of whose words its name contains."
@@ -107,7 +112,8 @@ def op_kind(name: str) -> str:
     return next((k for k, words in OP_KINDS.items() if any(w in name for w in words)), 'other')
 
 def op_breakdown(kind: str, cfg: TrainConfig, precision: str = 'fp32') -> pd.Series:
-    "Share of the trainer's CPU time per kind of operator over one epoch of `kind`'s steps (after one warm-up epoch)."
+    """Share of the trainer's CPU time per kind of operator over one epoch of `kind`'s steps (after one
+    warm-up epoch)."""
     from torch.profiler import profile, ProfilerActivity
     model, data, steps = bench_batches(kind, cfg)
     optimizers = make_optimizers(model, data, cfg)
@@ -127,25 +133,28 @@ def _bench_process(kind: str, cfg: TrainConfig, precisions, rounds: int) -> pd.D
     df['peak_memory_mb'] = round(peak_memory_mb())
     return df
 
-def benchmark(hidden: int = 100,            # word and task BiLSTM size per direction
-              precisions=('fp32', 'bf16'),  # precisions to measure ('auto' is resolved; repeats are measured once)
-              stm_sentences: int | None = 2000,  # NCBI training sentences of the STM (None: all)
-              mtm_sentences: int = 200,     # training sentences of each of the MTM's 15 datasets
-              rounds: int = 3,              # alternating rounds; the median is reported
-              threads: int = 1,             # torch threads
-              device: str = 'cpu'):         # 'cpu', 'cuda', 'cuda:1', ...
+def benchmark(
+        hidden: int = 100,  # word and task BiLSTM size per direction
+        precisions=('fp32', 'bf16'),  # precisions to measure ('auto' is resolved; repeats are measured once)
+        stm_sentences: int | None = 2000,  # NCBI training sentences of the STM (None: all)
+        mtm_sentences: int = 200,  # training sentences of each of the MTM's 15 datasets
+        rounds: int = 3,  # alternating rounds; the median is reported
+        threads: int = 1,  # torch threads
+        device: str = 'cpu'):  # 'cpu', 'cuda', 'cuda:1', ...
     "Trainer, bound and inference tokens/s of an STM and an MTM in each precision, one fresh process each."
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
-    from bioner_kd.bench import _bench_process as job       # the package's: a spawned process cannot import a notebook
+    # the package's: a spawned process cannot import a notebook
+    from bioner_kd.bench import _bench_process as job
     cfg = TrainConfig(profile='bench', threads=threads, device=device, progress=False,
                       model=ModelConfig(hidden=hidden, task_hidden=hidden))
     check_device(device)
-    run_inputs(cfg, [])                                      # the embeddings, trained once before the workers start
+    run_inputs(cfg, [])  # the embeddings, trained once before the workers start
     frames = []
     for kind, n in (('STM', stm_sentences), ('MTM', mtm_sentences)):
         with ProcessPoolExecutor(1, mp_context=mp.get_context('spawn')) as pool:
-            frames.append(pool.submit(job, kind, replace(cfg, max_train_sentences=n), precisions, rounds).result())
+            frames.append(
+                pool.submit(job, kind, replace(cfg, max_train_sentences=n), precisions, rounds).result())
     return pd.concat(frames, ignore_index=True)
 
 # %% ../nbs/09_bench.ipynb #15075f51
@@ -154,8 +163,12 @@ def summary(df: pd.DataFrame) -> str:
     lines = []
     for what, g in df[df.what.str.endswith('training')].groupby('what', sort=False):
         g = g.set_index('precision')
-        lines += [f"{what}, {p}: {r.tokens_per_s:,.0f} tokens/s, {r.ratio:.2f} of its bound" for p, r in g.iterrows()]
+        lines += [
+            f"{what}, {p}: {r.tokens_per_s:,.0f} tokens/s, {r.ratio:.2f} of its bound"
+            for p, r in g.iterrows()
+        ]
         if {'fp32', 'bf16'} <= set(g.index):
-            lines.append(f"{what}: bf16 is {g.tokens_per_s['bf16'] / g.tokens_per_s['fp32']:.2f} times fp32 "
-                         f"(the bound: {g.bound_tokens_per_s['bf16'] / g.bound_tokens_per_s['fp32']:.2f} times)")
+            lines.append(
+                f"{what}: bf16 is {g.tokens_per_s['bf16'] / g.tokens_per_s['fp32']:.2f} times fp32 "
+                f"(the bound: {g.bound_tokens_per_s['bf16'] / g.bound_tokens_per_s['fp32']:.2f} times)")
     return '\n'.join(lines)

@@ -192,19 +192,22 @@ class Cells:
     duplicates: list          # (run, run used instead) for records of a cell that was already filled
 
 def _same_settings(m: ModelSpec, d: str, a: dict, b: dict):
-    "Refuse to average `a` and `b` in the cell of model `m` and dataset `d` unless they differ in their seed only."
+    """Refuse to average `a` and `b` in the cell of model `m` and dataset `d` unless they differ in their seed
+    only."""
     if a.get('fingerprint_seedless') == b.get('fingerprint_seedless'): return
     lacking = [r['run'] for r in (a, b) if 'fingerprint_seedless' not in r]
     why = (f'`{lacking[0]}` has no fingerprint' if lacking else '; '.join(settings_differences(
         a.get('settings') or {}, b.get('settings') or {}, fmt='{} {} and {}',
         ignore=('options.seed', 'teachers.*.fingerprint'))))
-    raise ValueError(f'the cell {m.label} / {d} would average runs made with different settings, `{a["run"]}` and '
-                     f'`{b["run"]}`: {why or "their teachers differ"}. Run the grid again (it sets aside and redoes the '
-                     'runs whose settings are not its own), or move the odd record out of the run folder.')
+    raise ValueError(
+        f'the cell {m.label} / {d} would average runs made with different settings, `{a["run"]}` and '
+        f'`{b["run"]}`: {why or "their teachers differ"}. Run the grid again (it sets aside and redoes the '
+        'runs whose settings are not its own), or move the odd record out of the run folder.')
 
 def collect(records: list, models: dict, datasets, seeds) -> Cells:
-    """The F1 of each `ModelSpec`, dataset and seed of `records`; the first record by name fills a cell. The runs of
-    a cell (its seeds) must share their `fingerprint_seedless`: a `ValueError` names two that do not."""
+    """The F1 of each `ModelSpec`, dataset and seed of `records`; the first record by name fills a cell. The
+    runs of a cell (its seeds) must share their `fingerprint_seedless`: a `ValueError` names two that do not.
+    """
     rows, dups, found, first = [], [], {}, {}
     for rec in records:
         for key, m in models.items():

@@ -30,14 +30,22 @@ def data_verify(args) -> int:
 def data_stats(args) -> int:
     df = stats_table(args.datasets or DATASETS, progress=not args.quiet)
     reg = [CORPORA[r.dataset].files[r.split] for r in df.itertuples()]
-    df['matches_registry'] = [(r.sentences, r.tokens, r.mentions, r.entity_types)
-                              == (f.sentences, f.tokens, f.mentions, ','.join(sorted(CORPORA[f.dataset].entity_types)))
+    df['matches_registry'] = [(r.sentences, r.tokens, r.mentions,
+                               r.entity_types) == (f.sentences, f.tokens, f.mentions,
+                                                   ','.join(sorted(CORPORA[f.dataset].entity_types)))
                               for r, f in zip(df.itertuples(), reg)]
     df['types'] = df.entity_types.str.count(',') + 1
-    df['entity_types'] = [textwrap.shorten(t.replace(',', ', '), 48, placeholder=' ...') for t in df.entity_types]
-    print(df[['dataset', 'split', 'sentences', 'tokens', 'mentions', 'types', 'entity_types', 'matches_registry']].to_string(index=False))
+    df['entity_types'] = [
+        textwrap.shorten(t.replace(',', ', '), 48, placeholder=' ...') for t in df.entity_types
+    ]
+    print(df[[
+        'dataset', 'split', 'sentences', 'tokens', 'mentions', 'types', 'entity_types', 'matches_registry'
+    ]].to_string(index=False))
     bad = df[~df.matches_registry]
-    print(f'\n{len(df) - len(bad)} of {len(df)} files match the registry (sentences, tokens, mentions, entity types)')
+    print(
+        f'\n{len(df) - len(bad)} of {len(df)} files match the registry '
+        '(sentences, tokens, mentions, entity types)'
+    )
     return 1 if len(bad) else 0
 
 # %% ../nbs/08_cli.ipynb #078312ab
@@ -47,10 +55,12 @@ def _value(text: str):
     except json.JSONDecodeError: return text
 
 def _overrides(args) -> dict:
-    o = {k: v for k, v in dict(epochs=args.epochs, max_train_sentences=args.max_train_sentences,
-                               max_test_sentences=args.max_test_sentences, protocol=args.protocol, draw=args.draw,
-                               lr=args.lr, batch_size=args.batch_size, device=args.device, threads=args.threads,
-                               embeddings_file=args.embeddings).items() if v is not None}
+    o = {
+        k: v for k, v in dict(epochs=args.epochs, max_train_sentences=args.max_train_sentences,
+                              max_test_sentences=args.max_test_sentences, protocol=args.protocol,
+                              draw=args.draw, lr=args.lr, batch_size=args.batch_size, device=args.device,
+                              threads=args.threads, embeddings_file=args.embeddings).items() if v is not None
+    }
     if args.hidden is not None: o.update({'model.hidden': args.hidden, 'model.task_hidden': args.hidden})
     if args.precision: o['precision'] = args.precision
     if args.quiet: o['progress'] = False
@@ -81,37 +91,45 @@ def _train(args, fn, **kw) -> int:
 # %% ../nbs/08_cli.ipynb #575dc40a
 def train_cmd(args) -> int:
     from bioner_kd.grid import run_mtm, run_stm, run_student
-    if args.model == 'stm': return _train(args, run_stm, dataset=args.dataset, seeds=[args.seed], checkpoint=True)
-    if args.model == 'mtm': return _train(args, run_mtm, seed=args.seed, teacher_type=args.teacher_type, datasets=args.datasets)
+    if args.model == 'stm':
+        return _train(args, run_stm, dataset=args.dataset, seeds=[args.seed], checkpoint=True)
+    if args.model == 'mtm':
+        return _train(args, run_mtm, seed=args.seed, teacher_type=args.teacher_type, datasets=args.datasets)
     member = None if args.init_from_teacher in (None, 'own') else int(args.init_from_teacher)
     features = dict(args.features or [])
-    return _train(args, run_student, dataset=args.dataset, alpha=args.alpha, teacher=args.teacher, teacher_type=args.teacher_type,
-                  features=features, crf_targets=args.crf_targets, kd_loss=args.kd_loss, temperature=args.temperature, mean_bias=not args.zero_bias,
-                  init_from_teacher=args.init_from_teacher is not None, init_member=member, seeds=[args.seed], teacher_dir=args.teachers,
-                  checkpoint=True)
+    return _train(args, run_student, dataset=args.dataset, alpha=args.alpha, teacher=args.teacher,
+                  teacher_type=args.teacher_type, features=features, crf_targets=args.crf_targets,
+                  kd_loss=args.kd_loss, temperature=args.temperature, mean_bias=not args.zero_bias,
+                  init_from_teacher=args.init_from_teacher is not None, init_member=member, seeds=[args.seed],
+                  teacher_dir=args.teachers, checkpoint=True)
 
 # %% ../nbs/08_cli.ipynb #614645b2
 def _wait_option(q):
-    q.add_argument('--wait', action='store_true', help='if another command is using the run folder, wait for it (default: stop)')
+    q.add_argument('--wait', action='store_true',
+                   help='if another command is using the run folder, wait for it (default: stop)')
 
 def _train_options(q):
-    q.add_argument('--profile', default='quick', choices=choices('profile'), help='scale profile (default: quick)')
+    q.add_argument('--profile', default='quick', choices=choices('profile'),
+                   help='scale profile (default: quick)')
     q.add_argument('--seed', type=arg_type('seed'), default=1)
     q.add_argument('--out', help='folder of the record and checkpoint (default: runs/<profile>)')
     q.add_argument('--epochs', type=arg_type('epochs'))
     q.add_argument('--max-train-sentences', type=arg_type('max_sentences'))
     q.add_argument('--max-test-sentences', type=arg_type('max_sentences'))
     q.add_argument('--hidden', type=arg_type('hidden'), help='word and task BiLSTM size per direction')
-    q.add_argument('--protocol', choices=choices('protocol'), help='paper: train+devel, fixed epochs; select: best devel epoch')
+    q.add_argument('--protocol', choices=choices('protocol'),
+                   help='paper: train+devel, fixed epochs; select: best devel epoch')
     q.add_argument('--draw', choices=choices('draw'), help='MTM dataset draws')
     q.add_argument('--lr', type=arg_type('lr'))
     q.add_argument('--batch-size', type=arg_type('batch_size'))
     q.add_argument('--device', type=arg_type('device'), help='cpu, cuda, cuda:1 ...')
     q.add_argument('--threads', type=arg_type('threads'), help='torch threads (default 1)')
-    q.add_argument('--precision', choices=choices('precision'), help="auto (bf16 where the hardware has it), fp32 or bf16 "
+    q.add_argument('--precision', choices=choices('precision'),
+                   help="auto (bf16 where the hardware has it), fp32 or bf16 "
                    "(default: the profile's)")
     q.add_argument('--embeddings', help='word2vec file (binary or text) instead of the default embeddings')
-    q.add_argument('--set', action='append', metavar='NAME=VALUE', help='any TrainConfig field, e.g. model.dropout=0.3')
+    q.add_argument('--set', action='append', metavar='NAME=VALUE',
+                   help='any TrainConfig field, e.g. model.dropout=0.3')
     q.add_argument('--quiet', action='store_true', help='no progress bars')
     _wait_option(q)
 
@@ -121,10 +139,13 @@ def run_cmd(args) -> int:
     out = Path(args.out or default_out(args.profile))
     with run_folder_lock(out, 'bioner-kd run', args.wait):
         _tidy(out)
-        try: res = run_grid(args.profile, out=out, jobs=args.jobs, only=args.only, init_from_teacher=args.init_from_teacher,
-                            progress=not args.quiet, scheduler=args.scheduler, cluster=args.cluster,
-                            device=args.device or '', precision=args.precision or '')
-        except (ValueError, RuntimeError, OSError) as e: raise SystemExit(f'bioner-kd run: {str(e) or repr(e)}')
+        try:
+            res = run_grid(args.profile, out=out, jobs=args.jobs, only=args.only,
+                           init_from_teacher=args.init_from_teacher, progress=not args.quiet,
+                           scheduler=args.scheduler, cluster=args.cluster, device=args.device or '',
+                           precision=args.precision or '')
+        except (ValueError, RuntimeError, OSError) as e:
+            raise SystemExit(f'bioner-kd run: {str(e) or repr(e)}')
         print(res.summary())
         if res.interrupted: return 130
         if not args.no_report and not args.only: _report(args)
@@ -145,14 +166,16 @@ def report_cmd(args) -> int:
     from bioner_kd.grid import default_out, run_folder_lock
     runs = Path(args.out or default_out(args.profile))
     if not runs.is_dir():
-        raise FileNotFoundError(f'no run folder {runs}: run the grid first (bioner-kd run --profile {args.profile})')
+        raise FileNotFoundError(
+            f'no run folder {runs}: run the grid first (bioner-kd run --profile {args.profile})')
     with run_folder_lock(runs, 'bioner-kd report', args.wait): return _report(args)
 
 # %% ../nbs/08_cli.ipynb #d08b28ec
 def bench_cmd(args) -> int:
     from bioner_kd.bench import benchmark, summary
     df = benchmark(hidden=args.hidden, precisions=args.precision, stm_sentences=args.stm_sentences,
-                   mtm_sentences=args.mtm_sentences, rounds=args.rounds, threads=args.threads, device=args.device)
+                   mtm_sentences=args.mtm_sentences, rounds=args.rounds, threads=args.threads,
+                   device=args.device)
     print(df.to_string(index=False, float_format=lambda x: f'{x:.2f}' if x < 10 else f'{x:.0f}'))
     print(summary(df)); return 0
 
@@ -163,7 +186,9 @@ def _field(s: str) -> str:
 
 def _jsonl(doc, name: str, out):
     for e in doc.entities():
-        out.write(json.dumps(dict(document=name, start=e.start, end=e.end, type=e.type, text=e.text), ensure_ascii=False) + '\n')
+        out.write(
+            json.dumps(dict(document=name, start=e.start, end=e.end, type=e.type, text=e.text),
+                       ensure_ascii=False) + '\n')
 
 def _tsv(doc, name: str, out):
     for e in doc.entities(): out.write(f'{_field(name)}\t{e.start}\t{e.end}\t{e.type}\t{_field(e.text)}\n')
@@ -183,7 +208,8 @@ def _read_text(name: str) -> tuple:
     except OSError as e: return None, f'{name}: {e.strerror}'
     try: return data.decode('utf-8'), None
     except UnicodeDecodeError as e:
-        return None, f'{name}: not UTF-8 text: byte 0x{data[e.start]:02x} at byte offset {e.start} is not valid UTF-8'
+        return None, (f'{name}: not UTF-8 text: byte 0x{data[e.start]:02x} at byte offset {e.start} '
+                      'is not valid UTF-8')
 
 def tag_cmd(args) -> int:
     import os
@@ -194,8 +220,8 @@ def tag_cmd(args) -> int:
     if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(encoding='utf-8')
     write, names, status, group = TAG_FORMATS[args.format], args.files or ['-'], 0, []
     size = sum(os.path.getsize(n) for n in names if n != '-' and os.path.isfile(n))
-    with tqdm(total=size or None, unit='B', unit_scale=True, desc='tag', disable=True if args.quiet else None, delay=1,
-              file=sys.stderr) as bar:
+    with tqdm(total=size or None, unit='B', unit_scale=True, desc='tag', disable=True if args.quiet else None,
+              delay=1, file=sys.stderr) as bar:
         def flush():
             for (name, text, n), doc in zip(group, tagger.tag_tokens([t for _, t, _ in group])):
                 write(doc, name, sys.stdout); bar.update(n)
@@ -212,11 +238,13 @@ def tag_cmd(args) -> int:
 def _datasets(value: str) -> list:
     names = [v for v in value.split(',') if v]
     for n in names:
-        if n not in DATASETS: raise argparse.ArgumentTypeError(f'unknown dataset {n!r}; choose from {", ".join(DATASETS)}')
+        if n not in DATASETS:
+            raise argparse.ArgumentTypeError(f'unknown dataset {n!r}; choose from {", ".join(DATASETS)}')
     return names
 
 class _Parser(argparse.ArgumentParser):
-    "An `ArgumentParser` whose usage error is two lines, the error and where the usage is, not the whole usage."
+    """An `ArgumentParser` whose usage error is two lines, the error and where the usage is, not the whole
+    usage."""
     def error(self, message): self.exit(2, f'{self.prog}: error: {message}\n(see {self.prog} --help)\n')
 
 def _commands(p: argparse.ArgumentParser) -> list:
@@ -231,22 +259,26 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument('--debug', action='store_true', help='show the traceback of an error')
     sub = p.add_subparsers(dest='command', required=True)
 
-    data = sub.add_parser('data', help='check and describe the 15 corpora').add_subparsers(dest='action', required=True)
+    data = sub.add_parser('data', help='check and describe the 15 corpora').add_subparsers(
+        dest='action', required=True)
     for name, fn, help in [('verify', data_verify, 'verify every file (exit 1 on any problem)'),
                            ('stats', data_stats, 'sentences, tokens, mentions and types per file'),
                            ('fetch', data_verify, 'download the corpora into the cache and verify them')]:
         q = data.add_parser(name, help=help)
-        q.add_argument('--datasets', type=_datasets, default=None, help='comma-separated datasets (default: all 15)')
+        q.add_argument('--datasets', type=_datasets, default=None,
+                       help='comma-separated datasets (default: all 15)')
         q.add_argument('--quiet', action='store_true', help='no progress bars')
         q.set_defaults(func=fn)
 
-    train = sub.add_parser('train', help='train an STM, an MTM or a student').add_subparsers(dest='model', required=True)
+    train = sub.add_parser('train', help='train an STM, an MTM or a student').add_subparsers(
+        dest='model', required=True)
     q = train.add_parser('stm', help='single-task model of one dataset')
     q.add_argument('--dataset', required=True, choices=DATASETS)
     _train_options(q); q.set_defaults(func=train_cmd)
     q = train.add_parser('mtm', help="multi-task model (the teacher) over the profile's datasets")
     q.add_argument('--datasets', type=_datasets, help="comma-separated datasets (default: the profile's)")
-    q.add_argument('--teacher-type', choices=choices('teacher_type'), default='softmax', help='softmax or CRF output layers')
+    q.add_argument('--teacher-type', choices=choices('teacher_type'), default='softmax',
+                   help='softmax or CRF output layers')
     _train_options(q); q.set_defaults(func=train_cmd)
     q = train.add_parser('student', help='student STM distilled from an MTM teacher or an ensemble of MTMs')
     q.add_argument('--dataset', required=True, choices=DATASETS)
@@ -257,26 +289,36 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument('--teachers', help='folder of the teacher checkpoints (default: --out)')
     q.add_argument('--features', nargs='*', type=feature_arg, metavar='LAYER=WEIGHT',
                    help='feature distillation, e.g. shared=1 task=0.5')
-    q.add_argument('--init-from-teacher', nargs='?', const='own', metavar='SEED',
-                   help="start from the teacher's weights (an ensemble: the member of SEED, default the student's seed)")
+    q.add_argument(
+        '--init-from-teacher', nargs='?', const='own', metavar='SEED',
+        help="start from the teacher's weights (an ensemble: the member of SEED, default the student's seed)")
     q.add_argument('--crf-targets', choices=choices('crf_targets'), default='emissions')
-    q.add_argument('--kd-loss', choices=choices('kd_loss'), default='mse', help='soft-target term: MSE of logits (paper) or KL')
+    q.add_argument('--kd-loss', choices=choices('kd_loss'), default='mse',
+                   help='soft-target term: MSE of logits (paper) or KL')
     q.add_argument('--temperature', type=arg_type('temperature'), default=1.0)
-    q.add_argument('--zero-bias', action='store_true', help="start the student's output bias at zero, not at the teacher's mean target")
+    q.add_argument('--zero-bias', action='store_true',
+                   help="start the student's output bias at zero, not at the teacher's mean target")
     _train_options(q); q.set_defaults(func=train_cmd)
 
     q = sub.add_parser('run', help='run the experiment grid of a profile (resumable)')
-    q.add_argument('--profile', default='quick', choices=choices('profile'), help='scale profile (default: quick)')
-    q.add_argument('--jobs', type=int, help='workers to start, each running one node at a time (default: the number of cores)')
-    q.add_argument('--scheduler', metavar='tcp://HOST:PORT', help='run on this existing Dask cluster instead; its workers must see --out')
-    q.add_argument('--cluster', default='local',
-                   help='where to start the workers: local (this machine) or slurm (jobs configured in ~/.config/dask)')
+    q.add_argument('--profile', default='quick', choices=choices('profile'),
+                   help='scale profile (default: quick)')
+    q.add_argument('--jobs', type=int,
+                   help='workers to start, each running one node at a time (default: the number of cores)')
+    q.add_argument('--scheduler', metavar='tcp://HOST:PORT',
+                   help='run on this existing Dask cluster instead; its workers must see --out')
+    q.add_argument(
+        '--cluster', default='local',
+        help='where to start the workers: local (this machine) or slurm (jobs configured in ~/.config/dask)')
     q.add_argument('--out', help='run folder (default: runs/<profile>)')
     q.add_argument('--only', help="only the runs matching this pattern (and what they need), e.g. 'stm-*'")
-    q.add_argument('--init-from-teacher', action='store_true', help="students start from their teacher's weights")
-    q.add_argument('--device', type=arg_type('device'), help="every run on this device: cpu, cuda, cuda:1 ... "
+    q.add_argument('--init-from-teacher', action='store_true',
+                   help="students start from their teacher's weights")
+    q.add_argument('--device', type=arg_type('device'),
+                   help="every run on this device: cpu, cuda, cuda:1 ... "
                    "(default: the profile's)")
-    q.add_argument('--precision', choices=choices('precision'), help="every run in this precision: auto, fp32 or bf16 "
+    q.add_argument('--precision', choices=choices('precision'),
+                   help="every run in this precision: auto, fp32 or bf16 "
                    "(default: the profile's)")
     q.add_argument('--reports', help='folder of the tables and figures (default: reports/<profile>)')
     q.add_argument('--no-report', action='store_true', help='do not write the report at the end')
@@ -284,32 +326,46 @@ def parser() -> argparse.ArgumentParser:
     _wait_option(q); q.set_defaults(func=run_cmd)
 
     q = sub.add_parser('report', help='tables and figures of a profile from its run records')
-    q.add_argument('--profile', default='quick', choices=choices('profile'), help='scale profile (default: quick)')
+    q.add_argument('--profile', default='quick', choices=choices('profile'),
+                   help='scale profile (default: quick)')
     q.add_argument('--out', help='run folder holding the records (default: runs/<profile>)')
     q.add_argument('--reports', help='output folder (default: reports/<profile>)')
     _wait_option(q); q.set_defaults(func=report_cmd)
 
-    q = sub.add_parser('tag', help='tag raw text (UTF-8 files or standard input) with a model: entities with character offsets')
-    q.add_argument('files', nargs='*', metavar='FILE', help='UTF-8 text files, one document each (none or -: standard input)')
-    q.add_argument('--model', required=True, help='a model file, <run>.safetensors, written by bioner-kd train')
-    q.add_argument('--dataset', choices=DATASETS, help="the dataset whose tags an MTM gives (an STM or a student: its own)")
-    q.add_argument('--format', choices=list(TAG_FORMATS), default='jsonl',
-                   help='jsonl: one entity per line (default); tsv: the same fields tab-separated; conll: every token and its tag')
+    q = sub.add_parser(
+        'tag',
+        help='tag raw text (UTF-8 files or standard input) with a model: entities with character offsets')
+    q.add_argument('files', nargs='*', metavar='FILE',
+                   help='UTF-8 text files, one document each (none or -: standard input)')
+    q.add_argument('--model', required=True,
+                   help='a model file, <run>.safetensors, written by bioner-kd train')
+    q.add_argument('--dataset', choices=DATASETS,
+                   help="the dataset whose tags an MTM gives (an STM or a student: its own)")
+    q.add_argument(
+        '--format', choices=list(TAG_FORMATS), default='jsonl', help=
+        'jsonl: one entity per line (default); tsv: the same fields tab-separated; '
+        'conll: every token and its tag'
+    )
     q.add_argument('--quiet', action='store_true', help='no progress bar')
     q.set_defaults(func=tag_cmd)
 
     q = sub.add_parser('bench', help='training and inference tokens/s and peak memory of an STM and an MTM')
-    q.add_argument('--hidden', type=int, default=100, help='word and task BiLSTM size per direction (default 100)')
+    q.add_argument('--hidden', type=int, default=100,
+                   help='word and task BiLSTM size per direction (default 100)')
     q.add_argument('--precision', nargs='+', choices=PRECISIONS, default=['fp32', 'bf16'],
                    help='precisions to measure (default: fp32 bf16)')
     q.add_argument('--threads', type=int, default=1, help='torch threads (default 1)')
     q.add_argument('--device', default='cpu', help='cpu, cuda, cuda:1 ... (default cpu)')
-    q.add_argument('--stm-sentences', type=int, default=2000, help='STM training sentences of NCBI (default 2000)')
-    q.add_argument('--mtm-sentences', type=int, default=200, help='MTM training sentences per dataset (default 200)')
-    q.add_argument('--rounds', type=int, default=3, help='alternating rounds; the median is reported (default 3)')
+    q.add_argument('--stm-sentences', type=int, default=2000,
+                   help='STM training sentences of NCBI (default 2000)')
+    q.add_argument('--mtm-sentences', type=int, default=200,
+                   help='MTM training sentences per dataset (default 200)')
+    q.add_argument('--rounds', type=int, default=3,
+                   help='alternating rounds; the median is reported (default 3)')
     q.set_defaults(func=bench_cmd)
     for q in _commands(p):
-        q.add_argument('--debug', action='store_true', default=argparse.SUPPRESS, help='show the traceback of an error')
+        q.add_argument('--debug', action='store_true', default=argparse.SUPPRESS,
+                       help='show the traceback of an error')
     return p
 
 # %% ../nbs/08_cli.ipynb #1788954d
@@ -328,6 +384,7 @@ def main(argv=None) -> int:
         print('interrupted', file=sys.stderr); return 130
     except Exception as e:
         if args.debug or not isinstance(e, _expected()): raise
-        command = ' '.join(['bioner-kd', args.command, *[getattr(args, k) for k in ('model', 'action') if hasattr(args, k)]])
+        command = ' '.join(
+            ['bioner-kd', args.command, *[getattr(args, k) for k in ('model', 'action') if hasattr(args, k)]])
         print(f'{command}: error: {e}', file=sys.stderr)
         return 1

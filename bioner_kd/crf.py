@@ -20,7 +20,8 @@ def _check(emissions: Tensor, mask: Tensor, n_tags: int):
     if emissions.dim() != 3 or emissions.shape[-1] != n_tags:
         raise ValueError(f'emissions must be (batch, length, {n_tags}), got {tuple(emissions.shape)}')
     if mask.dtype != torch.bool or mask.shape != emissions.shape[:2]:
-        raise ValueError(f'mask must be bool of shape {tuple(emissions.shape[:2])}, got {mask.dtype} {tuple(mask.shape)}')
+        raise ValueError(
+            f'mask must be bool of shape {tuple(emissions.shape[:2])}, got {mask.dtype} {tuple(mask.shape)}')
     # the loops rely on it; one host sync per call
     if not bool(mask[:, 0].all() & (mask[:, 1:] <= mask[:, :-1]).all()):
         raise ValueError('each mask row must be a prefix of Trues of length >= 1 (padding at the end)')
@@ -95,7 +96,8 @@ class LinearChainCRF(nn.Module):
 
     def score(self, emissions: Tensor, tags: Tensor, mask: Tensor) -> Tensor:
         "The unnormalised log score (B,) of the tag path `tags` (B, L); tags at padding are ignored."
-        if tags.shape != mask.shape: raise ValueError(f'tags {tuple(tags.shape)} and mask {tuple(mask.shape)} differ')
+        if tags.shape != mask.shape:
+            raise ValueError(f'tags {tuple(tags.shape)} and mask {tuple(mask.shape)} differ')
         with torch.autocast(emissions.device.type, enabled=False):
             e, A, s, f = self._prep(emissions, mask)
             tags = tags.masked_fill(~mask, 0)            # padding may hold anything, e.g. an ignore index

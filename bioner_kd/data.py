@@ -112,8 +112,9 @@ def verify_file(path, cf: CorpusFile) -> Path:
     if key in _verified: return path
     sha256, blob = file_digests(path)
     if (sha256, blob) != (cf.sha256, cf.git_blob_sha1):
-        raise ChecksumError(f'{path}: sha256 {sha256} (git blob {blob}) but the registry expects sha256 {cf.sha256} '
-                            f'(git blob {cf.git_blob_sha1}) for {MTL_REPO} data/{cf.mtl_path} at commit {MTL_COMMIT[:12]}')
+        raise ChecksumError(
+            f'{path}: sha256 {sha256} (git blob {blob}) but the registry expects sha256 {cf.sha256} '
+            f'(git blob {cf.git_blob_sha1}) for {MTL_REPO} data/{cf.mtl_path} at commit {MTL_COMMIT[:12]}')
     _verified.add(key)
     return path
 
@@ -122,7 +123,8 @@ _UMASK = os.umask(0); os.umask(_UMASK)
 
 @contextmanager
 def claimed_temporary(dest, directory: bool = False):
-    "A new hidden `.<name>.<random>.part` file (or folder) beside `dest`, locked by this process while in the block."
+    """A new hidden `.<name>.<random>.part` file (or folder) beside `dest`, locked by this process while in
+    the block."""
     dest = Path(dest)
     while True:
         names = dict(dir=dest.parent, prefix=f'.{dest.name}.', suffix='.part')
@@ -135,7 +137,8 @@ def claimed_temporary(dest, directory: bool = False):
     finally: os.close(fd)
 
 def remove_leftovers(folder, pattern: str = '.*.part', recursive: bool = True) -> list:
-    "Remove the temporary files and folders (`pattern`) that killed writers left in `folder`; those of live writers stay."
+    """Remove the temporary files and folders (`pattern`) that killed writers left in `folder`; those of live
+    writers stay."""
     removed = []
     for p in list(Path(folder).rglob(pattern) if recursive else Path(folder).glob(pattern)):
         try: fd = os.open(p, os.O_RDONLY)
@@ -157,7 +160,7 @@ def atomic_path(dest):
     with claimed_temporary(dest) as tmp:
         try:
             yield tmp
-            os.chmod(tmp, 0o666 & ~_UMASK)     # mkstemp makes 0600 files; give the result the usual permissions
+            os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the result the usual permissions
             os.replace(tmp, dest)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -169,8 +172,10 @@ def atomic_write_text(dest, text: str):
 
 # %% ../nbs/00_data.ipynb #d77d5bf5
 def cache_dir(*parts) -> Path:
-    "The package's cache folder (`BIONER_KD_CACHE`, else `$XDG_CACHE_HOME/bioner_kd` or `~/.cache/bioner_kd`)."
-    root = os.environ.get('BIONER_KD_CACHE') or Path(os.environ.get('XDG_CACHE_HOME', '~/.cache')) / 'bioner_kd'
+    """The package's cache folder (`BIONER_KD_CACHE`, else `$XDG_CACHE_HOME/bioner_kd` or
+    `~/.cache/bioner_kd`)."""
+    root = os.environ.get('BIONER_KD_CACHE') or Path(os.environ.get('XDG_CACHE_HOME',
+                                                                    '~/.cache')) / 'bioner_kd'
     return Path(root).expanduser().joinpath(*parts)
 
 # %% ../nbs/00_data.ipynb #b4c3f16d
@@ -181,24 +186,30 @@ def download(url: str, dest, sha256: str, progress: bool = True) -> Path:
     "Download `url` to `dest` atomically, checking its SHA-256 on the way."
     dest = Path(dest)
     try:
-        with atomic_path(dest) as tmp, urllib.request.urlopen(url, timeout=60) as resp, open(tmp, 'wb') as out:
+        with atomic_path(dest) as tmp, urllib.request.urlopen(url, timeout=60) as resp, open(tmp,
+                                                                                             'wb') as out:
             h = hashlib.sha256()
             size = int(resp.headers.get('Content-Length') or 0) or None
-            with tqdm(total=size, unit='B', unit_scale=True, desc=dest.name, disable=not progress, leave=False) as bar:
+            with tqdm(total=size, unit='B', unit_scale=True, desc=dest.name, disable=not progress,
+                      leave=False) as bar:
                 while chunk := resp.read(1 << 20):
                     out.write(chunk); h.update(chunk); bar.update(len(chunk))
             if h.hexdigest() != sha256:
-                raise ChecksumError(f'{url}: downloaded sha256 {h.hexdigest()} but the registry expects {sha256}; '
-                                    f'nothing was written to {dest}')
+                raise ChecksumError(
+                    f'{url}: downloaded sha256 {h.hexdigest()} but the registry expects {sha256}; '
+                    f'nothing was written to {dest}')
     except OSError as e:                     # urllib's HTTPError and URLError are OSErrors
-        why = f'HTTP {e.code} {e.reason}' if isinstance(e, urllib.error.HTTPError) else getattr(e, 'reason', None) or e
+        http = isinstance(e, urllib.error.HTTPError)
+        why = f'HTTP {e.code} {e.reason}' if http else getattr(e, 'reason', None) or e
         raise DownloadError(f'cannot download {url} to {dest}: {why}') from e
     return dest
 
 # %% ../nbs/00_data.ipynb #0fe58b42
 def corpus_path(dataset: str, split: str, base_url: str | None = None, progress: bool = True) -> Path:
-    "Path of the verified file of `dataset`/`split`: from `BIONER_KD_DATA`, else from the cache (downloading it if needed)."
-    if dataset not in CORPORA: raise KeyError(f'unknown dataset {dataset!r}; the datasets are {", ".join(DATASETS)}')
+    """Path of the verified file of `dataset`/`split`: from `BIONER_KD_DATA`, else from the cache (downloading
+    it if needed)."""
+    if dataset not in CORPORA:
+        raise KeyError(f'unknown dataset {dataset!r}; the datasets are {", ".join(DATASETS)}')
     if split not in SPLITS: raise KeyError(f'unknown split {split!r}; the splits are {", ".join(SPLITS)}')
     cf = CORPORA[dataset].files[split]
     root = local_data_dir()
@@ -235,8 +246,10 @@ def read_conll(path) -> list:
     data = path.read_bytes()
     try: text = data.decode('utf-8')
     except UnicodeDecodeError as e:
-        raise CorpusFormatError(path, data.count(b'\n', 0, e.start) + 1, 'UTF-8 text',
-                                f'byte 0x{data[e.start]:02x} that is not UTF-8 (file offset {e.start})') from None
+        raise CorpusFormatError(
+            path,
+            data.count(b'\n', 0, e.start) + 1, 'UTF-8 text',
+            f'byte 0x{data[e.start]:02x} that is not UTF-8 (file offset {e.start})') from None
     lines = text.split('\n')
     if lines[-1] == '': lines.pop()
     sentences, tokens, tags, good_tags = [], [], [], {'O'}
@@ -246,12 +259,14 @@ def read_conll(path) -> list:
         if not line: end_sentence(); continue
         fields = line.split('\t')
         if len(fields) != 2:
-            raise CorpusFormatError(path, i, 'token<TAB>tag (2 fields)', f'{len(fields)} field(s) in {line[:80]!r}')
+            raise CorpusFormatError(path, i, 'token<TAB>tag (2 fields)',
+                                    f'{len(fields)} field(s) in {line[:80]!r}')
         token, tag = fields
         if token == '-DOCSTART-': end_sentence(); continue
         if not token.strip(): raise CorpusFormatError(path, i, 'a non-empty token', f'{token!r}')
         if tag not in good_tags:
-            if not _TAG.fullmatch(tag): raise CorpusFormatError(path, i, "a tag 'O', 'B-<type>' or 'I-<type>'", f'{tag!r}')
+            if not _TAG.fullmatch(tag):
+                raise CorpusFormatError(path, i, "a tag 'O', 'B-<type>' or 'I-<type>'", f'{tag!r}')
             good_tags.add(tag)
         tokens.append(token); tags.append(tag)
     end_sentence()
@@ -306,7 +321,8 @@ def train_devel_digests(datasets=DATASETS) -> list:
     return [CORPORA[d].files[s].sha256 for d in datasets for s in ('train', 'devel')]
 
 def train_devel_sentences(datasets=DATASETS) -> list:
-    "The train and devel sentences of `datasets`: the text vocabularies and embeddings are built from (never test)."
+    """The train and devel sentences of `datasets`: the text vocabularies and embeddings are built from (never
+    test)."""
     return [s for d in datasets for sp in ('train', 'devel') for s in load_split(d, sp)]
 
 def corpus_char_vocab(datasets=DATASETS) -> Vocab:
@@ -356,12 +372,14 @@ def encode_split(sentences, words: Vocab, chars: Vocab, tagset: Sequence[str]) -
     for i, c in enumerate(capped): type_chars[i, :len(c)] = chars.encode(c)
     tag_id = {t: i for i, t in enumerate(tagset)}
     try: tags = np.array([tag_id[t] for s in sentences for t in s.tags], dtype=np.int64)
-    except KeyError as e: raise ValueError(f'tag {e.args[0]!r} is not in the tag set {tuple(tagset)}') from None
+    except KeyError as e:
+        raise ValueError(f'tag {e.args[0]!r} is not in the tag set {tuple(tagset)}') from None
     pad = np.zeros(1, np.int64)
-    return EncodedSplit(words=np.concatenate([word_of_type[types], pad]), types=np.concatenate([types, pad]),
-                        tags=np.concatenate([tags, pad]),
-                        offsets=np.concatenate([[0], np.cumsum([len(s.tokens) for s in sentences])]).astype(np.int64),
-                        type_chars=type_chars, type_lens=type_lens, tagset=tuple(tagset))
+    return EncodedSplit(
+        words=np.concatenate([word_of_type[types],
+                              pad]), types=np.concatenate([types, pad]), tags=np.concatenate([tags, pad]),
+        offsets=np.concatenate([[0], np.cumsum([len(s.tokens) for s in sentences])]).astype(np.int64),
+        type_chars=type_chars, type_lens=type_lens, tagset=tuple(tagset))
 
 # %% ../nbs/00_data.ipynb #23ef8185
 @dataclass
@@ -374,7 +392,7 @@ class Batch:
     tags: torch.Tensor       # (B, L) gold tag ids (0 at padding)
     mask: torch.Tensor       # (B, L) True at real tokens
     lengths: torch.Tensor    # (B,)
-    positions: torch.Tensor  # (B, L) row of each token in the split's flat arrays (the padding row at padding)
+    positions: torch.Tensor  # (B, L) row of each token in the split's flat arrays (padding: the padding row)
 
     @property
     def n_tokens(self) -> int: return int(self.lengths.sum())
@@ -394,8 +412,8 @@ def make_batch(enc: EncodedSplit, index) -> Batch:
     char_lens = enc.type_lens[rows]
     t = torch.from_numpy
     return Batch(words=t(enc.words[pos]), types=t(types.reshape(pos.shape)),
-                 chars=t(enc.type_chars[rows, :char_lens.max()]), char_lens=t(char_lens), tags=t(enc.tags[pos]),
-                 mask=t(mask), lengths=t(lengths), positions=t(pos))
+                 chars=t(enc.type_chars[rows, :char_lens.max()]), char_lens=t(char_lens),
+                 tags=t(enc.tags[pos]), mask=t(mask), lengths=t(lengths), positions=t(pos))
 
 # %% ../nbs/00_data.ipynb #cdf5bc56
 def length_batches(lengths,               # the length of each sentence
@@ -412,13 +430,15 @@ def length_batches(lengths,               # the length of each sentence
     rng = np.random.default_rng([seed, epoch])
     order = rng.permutation(len(lengths))
     chunk = batch_size * bucket
-    order = np.concatenate([c[np.argsort(lengths[c], kind='stable')] for c in np.split(order, range(chunk, len(order), chunk))])
+    order = np.concatenate(
+        [c[np.argsort(lengths[c], kind='stable')] for c in np.split(order, range(chunk, len(order), chunk))])
     batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
     return [batches[i] for i in rng.permutation(len(batches))]
 
 # %% ../nbs/00_data.ipynb #df0dbdf0
 def subsample(sentences, n: int | None, key: str) -> list:
-    "A fixed subset of `n` sentences (all of them if `n` is None or too large), the same for every caller using `key`."
+    """A fixed subset of `n` sentences (all of them if `n` is None or too large), the same for every caller
+    using `key`."""
     if n is None or n >= len(sentences): return list(sentences)
     keep = np.sort(np.random.default_rng(zlib.crc32(key.encode())).permutation(len(sentences))[:n])
     return [sentences[i] for i in keep]
@@ -427,13 +447,16 @@ def subsample(sentences, n: int | None, key: str) -> list:
 def verify_corpora(datasets=DATASETS, progress: bool = True) -> list:
     "Check every file of `datasets`; return the list of problems (empty when all is well)."
     problems = []
-    for cf in tqdm([c.files[s] for d in datasets for c in [CORPORA[d]] for s in SPLITS], desc='verify', disable=not progress):
+    for cf in tqdm([c.files[s] for d in datasets for c in [CORPORA[d]] for s in SPLITS], desc='verify',
+                   disable=not progress):
         try: st = split_stats(read_conll(corpus_path(cf.dataset, cf.split, progress=progress)))
         except (OSError, ChecksumError, CorpusFormatError) as e:
             problems.append(f'{cf.relpath}: {e}'); continue
         want = dict(sentences=cf.sentences, tokens=cf.tokens, mentions=cf.mentions,
                     entity_types=','.join(sorted(CORPORA[cf.dataset].entity_types)))
-        problems += [f'{cf.relpath}: {k} {st[k]} but the registry says {want[k]}' for k in want if st[k] != want[k]]
+        problems += [
+            f'{cf.relpath}: {k} {st[k]} but the registry says {want[k]}' for k in want if st[k] != want[k]
+        ]
     return problems
 
 def stats_table(datasets=DATASETS, progress: bool = True):

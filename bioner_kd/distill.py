@@ -13,8 +13,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import (CORPORA, EncodedSplit, cache_dir, claimed_temporary, encode_split, file_digests, length_batches,
-                            make_batch)
+from .data import (CORPORA, EncodedSplit, cache_dir, claimed_temporary, encode_split, file_digests,
+                            length_batches, make_batch)
 from .models import STM, FEATURE_LAYERS
 from .names import student_name
 from .options import check, check_options
@@ -29,13 +29,14 @@ __all__ = ['student_objective', 'feature_loss', 'TeacherTargets', 'compute_targe
 # %% ../nbs/05_distill.ipynb #e5b2795b
 def student_objective(student_logits: torch.Tensor,        # (batch, length, tags)
                       teacher_logits: torch.Tensor | None,  # the same shape; not read when alpha = 1
-                      tags: torch.Tensor | None,            # (batch, length) gold tag ids; not read when alpha = 0
+                      tags: torch.Tensor | None,  # (batch, length) gold tag ids; not read when alpha = 0
                       mask: torch.Tensor,                   # (batch, length), True at the real tokens
                       alpha: float,                         # the weight of the student loss
                       temperature: float = 1.0,             # T of the distillation loss
                       kind: str = 'mse'                     # the distillation loss: 'mse' of logits or 'kl'
                      ) -> torch.Tensor:
-    "alpha * student loss CE(y, softmax(z_s)) + (1 - alpha) * distillation loss (MSE, or T²·KL), over the real tokens."
+    """alpha * student loss CE(y, softmax(z_s)) + (1 - alpha) * distillation loss (MSE, or T²·KL), over the
+    real tokens."""
     check_options(alpha=alpha, temperature=temperature, kd_loss=kind)
     zs = student_logits[mask].float()
     loss = zs.new_zeros(())
@@ -50,27 +51,34 @@ def student_objective(student_logits: torch.Tensor,        # (batch, length, tag
     return loss
 
 # %% ../nbs/05_distill.ipynb #2a3f76f5
-def feature_loss(student_features: dict, teacher_features: dict, mask: torch.Tensor, weights: dict) -> torch.Tensor:
-    "Sum over layers of weight * MSE(student state, teacher state) over the real tokens; teacher states are constants."
+def feature_loss(student_features: dict, teacher_features: dict, mask: torch.Tensor,
+                 weights: dict) -> torch.Tensor:
+    """Sum over layers of weight * MSE(student state, teacher state) over the real tokens; teacher states are
+    constants."""
     loss = mask.new_zeros((), dtype=torch.float32)
     for layer, w in weights.items():
         check('layer', layer); check('weight', w)
         hs, ht = student_features[layer][mask].float(), teacher_features[layer][mask].detach().float()
         if hs.shape != ht.shape:
-            raise ValueError(f'{layer}: student states {tuple(hs.shape)} and teacher states {tuple(ht.shape)} differ in width')
+            raise ValueError(
+                f'{layer}: student states {tuple(hs.shape)} and teacher states {tuple(ht.shape)} '
+                'differ in width'
+            )
         if w: loss = loss + w * F.mse_loss(hs, ht)
     return loss
 
 # %% ../nbs/05_distill.ipynb #e2dcd3fb
 @dataclass
 class TeacherTargets:
-    "A teacher's per-token targets on one dataset's training sentences, in the flat token layout of `EncodedSplit`."
+    """A teacher's per-token targets on one dataset's training sentences, in the flat token layout of
+    `EncodedSplit`."""
     logits: np.ndarray              # (n_tokens + 1, n_tags) float32; the last row is padding
     features: dict                  # layer -> (n_tokens + 1, width) float16
     meta: dict
 
     def batch(self, b, device='cpu') -> tuple:
-        "The targets of a batch: logits (B, L, n_tags) and features {layer: (B, L, width)} as float32 tensors."
+        """The targets of a batch: logits (B, L, n_tags) and features {layer: (B, L, width)} as float32
+        tensors."""
         pos = b.positions.cpu().numpy()
         get = lambda a: torch.from_numpy(np.ascontiguousarray(a[pos], dtype=np.float32)).to(device)
         return get(self.logits), {k: get(v) for k, v in self.features.items()}
@@ -79,9 +87,9 @@ class TeacherTargets:
 def _split_key(enc: EncodedSplit) -> str:
     "A hash of exactly which sentences, tokens and tags an encoded split holds."
     h = hashlib.sha256()
-    for a in (enc.words, enc.types, enc.tags, enc.offsets, enc.type_chars): h.update(np.ascontiguousarray(a).tobytes())
+    for a in (enc.words, enc.types, enc.tags, enc.offsets, enc.type_chars):
+        h.update(np.ascontiguousarray(a).tobytes())
     return h.hexdigest()
-
 
 # %% ../nbs/05_distill.ipynb #063c78f3
 @torch.no_grad()
@@ -99,8 +107,11 @@ def compute_targets(teacher,                         # an MTM (`02_models`)
     was_training = teacher.training
     teacher.eval().to(device)
     logits = np.zeros((enc.n_tokens + 1, len(enc.tagset)), np.float32)
-    feats = {k: np.zeros((enc.n_tokens + 1, 2 * (teacher.cfg.hidden if k == 'shared' else teacher.cfg.task_hidden)),
-                         np.float16) for k in (FEATURE_LAYERS if features else ())}
+    feats = {
+        k: np.zeros(
+            (enc.n_tokens + 1, 2 * (teacher.cfg.hidden if k == 'shared' else teacher.cfg.task_hidden)),
+            np.float16) for k in (FEATURE_LAYERS if features else ())
+    }
     for idx in length_batches(enc.lengths, batch_size, shuffle=False):
         b = make_batch(enc, idx).to(device)
         out = teacher(b, dataset)
@@ -118,7 +129,7 @@ def compute_targets(teacher,                         # an MTM (`02_models`)
 def _save_targets(t: TeacherTargets, folder: Path):
     "Write targets into `folder` atomically: a temporary folder renamed into place when complete."
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with claimed_temporary(folder, directory=True) as tmp:      # a leftover of a killed writer is removed later
+    with claimed_temporary(folder, directory=True) as tmp:  # a leftover of a killed writer is removed later
         try:
             np.save(tmp / 'logits.npy', t.logits)
             for k, v in t.features.items(): np.save(tmp / f'{k}.npy', v)
@@ -133,7 +144,10 @@ def load_targets(folder) -> TeacherTargets:
     "Targets saved by `teacher_targets`, memory-mapped."
     folder = Path(folder)
     meta = json.loads((folder / 'meta.json').read_text())
-    feats = {k: np.load(folder / f'{k}.npy', mmap_mode='r') for k in FEATURE_LAYERS if (folder / f'{k}.npy').exists()}
+    feats = {
+        k: np.load(folder / f'{k}.npy', mmap_mode='r') for k in FEATURE_LAYERS
+        if (folder / f'{k}.npy').exists()
+    }
     return TeacherTargets(np.load(folder / 'logits.npy', mmap_mode='r'), feats, meta)
 
 # %% ../nbs/05_distill.ipynb #3e372c76
@@ -144,17 +158,22 @@ def teacher_targets(checkpoint,                      # the teacher's model file
                     crf_targets: str = 'emissions',  # a CRF teacher's: 'emissions' or 'marginals'
                     cache=None,                      # the targets' folder (default: the cache's `targets`)
                     device='cpu') -> TeacherTargets:
-    "The targets of the teacher saved at `checkpoint` on `sentences`, from the cache or computed once and cached."
+    """The targets of the teacher saved at `checkpoint` on `sentences`, from the cache or computed once and
+    cached."""
     teacher = load_checkpoint(checkpoint, device)
     enc = encode_split(sentences, teacher.words, teacher.chars, teacher.tagsets[dataset])
-    key = hashlib.sha256(json.dumps([file_digests(checkpoint)[0], dataset, _split_key(enc),
-                                     crf_targets if teacher.cfg.output == 'crf' else None]).encode()).hexdigest()[:20]
+    key = hashlib.sha256(
+        json.dumps([
+            file_digests(checkpoint)[0], dataset,
+            _split_key(enc), crf_targets if teacher.cfg.output == 'crf' else None
+        ]).encode()).hexdigest()[:20]
     root = Path(cache or cache_dir('targets'))
-    folders = [root / f'{key}-states'] if features else [root / key, root / f'{key}-states']   # with states serves both
+    states = root / f'{key}-states'
+    folders = [states] if features else [root / key, states]   # with states serves both
     for folder in folders:
         if (folder / 'meta.json').exists():
             t = load_targets(folder)
-            return t if features else replace(t, features={})      # states not asked for are not carried along
+            return t if features else replace(t, features={})  # states not asked for are not carried along
     t = compute_targets(teacher, sentences, dataset, features, crf_targets, device=device)
     t.meta.update(teacher=str(checkpoint), teacher_run=teacher.meta.get('run'), key=folders[0].name)
     _save_targets(t, folders[0])
@@ -163,12 +182,14 @@ def teacher_targets(checkpoint,                      # the teacher's model file
 # %% ../nbs/05_distill.ipynb #511624fe
 def ensemble_targets(members: list) -> TeacherTargets:
     "The token-by-token mean of the targets of several teachers on the same sentences."
-    if len({m.meta['split'] for m in members}) != 1: raise ValueError('ensemble members must be targets on the same sentences')
+    if len({m.meta['split'] for m in members}) != 1:
+        raise ValueError('ensemble members must be targets on the same sentences')
     mean = lambda arrays: np.mean(np.stack([np.asarray(a, np.float32) for a in arrays]), axis=0)
     layers = set.intersection(*(set(m.features) for m in members))
     meta = dict(members[0].meta, members=[m.meta.get('teacher') for m in members], teacher='ensemble')
-    return TeacherTargets(mean([m.logits for m in members]),
-                          {k: mean([m.features[k] for m in members]).astype(np.float16) for k in sorted(layers)}, meta)
+    return TeacherTargets(mean([m.logits for m in members]), {
+        k: mean([m.features[k] for m in members]).astype(np.float16) for k in sorted(layers)
+    }, meta)
 
 # %% ../nbs/05_distill.ipynb #2cc0c690
 @dataclass
@@ -183,12 +204,13 @@ class DistillConfig:
 
     def __post_init__(self):
         self.features = dict(self.features or {})
-        check_options(alpha=self.alpha, temperature=self.temperature, kd_loss=self.kind, features=self.features,
-                      crf_targets=self.crf_targets, mean_bias=self.mean_bias)
+        check_options(alpha=self.alpha, temperature=self.temperature, kd_loss=self.kind,
+                      features=self.features, crf_targets=self.crf_targets, mean_bias=self.mean_bias)
 
 # %% ../nbs/05_distill.ipynb #9a477549
 def start_from_teacher(student: STM, teacher) -> list:
-    "Copy the teacher's shared layers and its head of the student's dataset into the student; return the names copied."
+    """Copy the teacher's shared layers and its head of the student's dataset into the student; return the
+    names copied."""
     own = student.state_dict()
     copied = {k: v for k, v in teacher.state_dict().items()
               if k in own and (k.startswith('shared.') or k.startswith(f'heads.{student.dataset}.'))}
@@ -200,14 +222,16 @@ def start_from_teacher(student: STM, teacher) -> list:
 
 # %% ../nbs/05_distill.ipynb #a9cb3396
 def start_at_mean(student: STM, targets: TeacherTargets) -> torch.Tensor:
-    "Set the student's output bias to the mean of `targets` over the training tokens (the last row is padding); return it."
+    """Set the student's output bias to the mean of `targets` over the training tokens (the last row is
+    padding); return it."""
     mean = torch.from_numpy(np.asarray(targets.logits[:-1], np.float32).mean(0))
     with torch.no_grad(): student.heads[student.dataset].linear.bias.copy_(mean)
     return mean
 
 # %% ../nbs/05_distill.ipynb #370fee21
 def teacher_identity(checkpoint) -> dict:
-    "The fingerprints of the teacher in the model file `checkpoint`, from the run record in its header (`finish_run`)."
+    """The fingerprints of the teacher in the model file `checkpoint`, from the run record in its header
+    (`finish_run`)."""
     return identity(read_model_header(Path(checkpoint))['meta'])
 
 def student_fingerprint(dataset: str,
@@ -221,12 +245,12 @@ def student_fingerprint(dataset: str,
 # %% ../nbs/05_distill.ipynb #04257822
 def train_student(dataset: str,
                   cfg: TrainConfig,
-                  teacher_checkpoints: list,                  # the teachers' model files; several: an ensemble
+                  teacher_checkpoints: list,  # the teachers' model files; several: an ensemble
                   distill: DistillConfig = DistillConfig(),
-                  init_from=None,                             # the model file of the teacher it starts from, or None
+                  init_from=None,  # the model file of the teacher it starts from, or None
                   out=None,                                   # the run folder, or None to write nothing
                   name: str | None = None,                    # the run's name (default: `student_name`)
-                  targets_cache=None,                         # the teachers' targets folder (default: the cache's)
+                  targets_cache=None,  # the teachers' targets folder (default: the cache's)
                   checkpoint: bool = True                     # with `out`, write the model file too
                  ) -> tuple:
     "Train the student STM of `dataset` from its teachers' model files; return (model, record)."
@@ -243,10 +267,11 @@ def train_student(dataset: str,
     if init_from is not None: start_from_teacher(model, load_checkpoint(init_from))
     elif distill.mean_bias and distill.alpha < 1: start_at_mean(model, targets)
     device = torch.device(cfg.device)
-    taught = distill.alpha < 1 or bool(distill.features)      # at alpha = 1 without features the loss is CE alone
+    taught = distill.alpha < 1 or bool(distill.features)  # at alpha = 1 without features the loss is CE alone
     def loss_fn(model, out, b, d):
         zt, ht = targets.batch(b, device) if taught else (None, {})
-        loss = student_objective(out.logits, zt, b.tags, b.mask, distill.alpha, distill.temperature, distill.kind)
+        loss = student_objective(out.logits, zt, b.tags, b.mask, distill.alpha, distill.temperature,
+                                 distill.kind)
         return loss + feature_loss(out.features, ht, b.mask, distill.features) if distill.features else loss
     result = fit(model, data, cfg, loss_fn=loss_fn, desc=f'student {dataset}')
     teacher_type = 'crf' if members[0].meta['targets'].startswith('crf') else 'softmax'

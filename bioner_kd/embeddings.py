@@ -37,7 +37,8 @@ class Embeddings:
     def save(self, path):
         "Save atomically as one `.npz` file."
         with atomic_path(path) as tmp, open(tmp, 'wb') as f:
-            np.savez(f, words=np.array(self.words.itos[2:], dtype=str), vectors=self.vectors, source=self.source)
+            np.savez(f, words=np.array(self.words.itos[2:], dtype=str), vectors=self.vectors,
+                     source=self.source)
 
     @classmethod
     def load(cls, path) -> 'Embeddings':
@@ -61,10 +62,12 @@ def corpus_text(datasets=DATASETS) -> list:
 # %% ../nbs/01_embeddings.ipynb #3ca63507
 def _cache_key(cfg: Word2VecConfig, datasets) -> str:
     from importlib.metadata import version
-    blob = json.dumps(dict(cfg=asdict(cfg), files=train_devel_digests(datasets), gensim=version('gensim')), sort_keys=True)
+    blob = json.dumps(dict(cfg=asdict(cfg), files=train_devel_digests(datasets), gensim=version('gensim')),
+                      sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
-def train_word2vec(cfg: Word2VecConfig = Word2VecConfig(), datasets=DATASETS, cache: bool = True, verbose: bool = True) -> Embeddings:
+def train_word2vec(cfg: Word2VecConfig = Word2VecConfig(), datasets=DATASETS, cache: bool = True,
+                   verbose: bool = True) -> Embeddings:
     "Word2vec trained on the train+devel text of `datasets`, from the cache when it was trained before."
     path = cache_dir('embeddings', f'word2vec-{_cache_key(cfg, datasets)}.npz')
     if cache and path.exists(): return Embeddings.load(path)
@@ -74,7 +77,8 @@ def train_word2vec(cfg: Word2VecConfig = Word2VecConfig(), datasets=DATASETS, ca
     w2v = Word2Vec(text, vector_size=cfg.dim, window=cfg.window, min_count=cfg.min_count, sg=cfg.sg,
                    epochs=cfg.epochs, seed=cfg.seed, workers=1)
     vectors = np.concatenate([np.zeros((2, cfg.dim), np.float32), w2v.wv.vectors.astype(np.float32)])
-    source = f'word2vec trained on train+devel of {len(datasets)} corpora ({sum(map(len, text)):,} tokens), {asdict(cfg)}'
+    tokens = sum(map(len, text))
+    source = f'word2vec trained on train+devel of {len(datasets)} corpora ({tokens:,} tokens), {asdict(cfg)}'
     emb = Embeddings(Vocab(w2v.wv.index_to_key), vectors, source)
     if verbose: print(f'trained {emb.vectors.shape[0]:,} x {cfg.dim} word2vec in {time.time() - start:.0f}s')
     if cache: emb.save(path)
@@ -83,7 +87,10 @@ def train_word2vec(cfg: Word2VecConfig = Word2VecConfig(), datasets=DATASETS, ca
 # %% ../nbs/01_embeddings.ipynb #c94dbdcd
 def corpus_vocabulary(datasets=DATASETS) -> set:
     "The normalised words of every split of `datasets`."
-    return {normalize_word(t) for d in datasets for sp in CORPORA[d].files for s in load_split(d, sp) for t in s.tokens}
+    return {
+        normalize_word(t) for d in datasets for sp in CORPORA[d].files for s in load_split(d, sp)
+        for t in s.tokens
+    }
 
 class EmbeddingsFormatError(ValueError):
     "A word2vec file that does not parse: names the file, the line and what was expected there."
@@ -92,43 +99,52 @@ class EmbeddingsFormatError(ValueError):
         super().__init__(f'{path}:{line}: expected {expected}, got {got}')
 
 def check_word2vec(path, binary: bool, numbers: bool = False) -> tuple:
-    """The (vectors, dimension) of a word2vec file's header; for a text file, also check that each of those lines holds
-    a UTF-8 word and that many values (`numbers`: that they are numbers). Raise `EmbeddingsFormatError` at the first fault."""
+    """The (vectors, dimension) of a word2vec file's header; for a text file, also check that each of those
+    lines holds a UTF-8 word and that many values (`numbers`: that they are numbers). Raise
+    `EmbeddingsFormatError` at the first fault."""
     from gensim import utils
     with utils.open(str(path), 'rb') as f:
         head = f.readline()
         fields = head.split()
         if len(fields) != 2 or not all(x.isdigit() and int(x) > 0 for x in fields):
-            raise EmbeddingsFormatError(path, 1, 'the word2vec header "<number of vectors> <dimension>"', repr(head[:80]))
+            raise EmbeddingsFormatError(path, 1, 'the word2vec header "<number of vectors> <dimension>"',
+                                        repr(head[:80]))
         count, dim = map(int, fields)
         if binary: return count, dim
         for i in range(count):
             line = f.readline()
             if not line:
-                raise EmbeddingsFormatError(path, i + 2, f'vector {i + 1} of the {count} of the header', 'the end of the file')
+                raise EmbeddingsFormatError(path, i + 2, f'vector {i + 1} of the {count} of the header',
+                                            'the end of the file')
             word, *values = line.rstrip().split(b' ')
             try: word.decode('utf-8')
-            except UnicodeDecodeError: raise EmbeddingsFormatError(path, i + 2, 'a UTF-8 word', repr(word[:40])) from None
+            except UnicodeDecodeError:
+                raise EmbeddingsFormatError(path, i + 2, 'a UTF-8 word', repr(word[:40])) from None
             if len(values) != dim:
                 raise EmbeddingsFormatError(path, i + 2, f'a word and {dim} values',
                                             f'{len(values)} value(s) after {word[:40]!r}')
             if numbers:
                 try: np.array(values, dtype=np.float32)
-                except ValueError: raise EmbeddingsFormatError(path, i + 2, f'{dim} numbers', repr(line[:80])) from None
+                except ValueError:
+                    raise EmbeddingsFormatError(path, i + 2, f'{dim} numbers', repr(line[:80])) from None
     return count, dim
 
 def load_word2vec(path, binary: bool | None = None, keep=None) -> Embeddings:
-    "Vectors of a word2vec file (binary or text), one per normalised word, restricted to `keep` (a set, or a function giving it)."
+    """Vectors of a word2vec file (binary or text), one per normalised word, restricted to `keep` (a set, or a
+    function giving it)."""
     from gensim.models import KeyedVectors
     path = Path(path)
     if binary is None: binary = path.name.endswith(('.bin', '.bin.gz'))
-    count, dim = check_word2vec(path, binary)      # gensim lets a short text line through (broadcast) and names no line
+    count, dim = check_word2vec(path,
+                                binary)  # gensim lets a short text line through (broadcast) and names no line
     try: kv = KeyedVectors.load_word2vec_format(str(path), binary=binary, datatype=np.float32)
     except (ValueError, EOFError, UnicodeDecodeError) as e:
-        if not binary: check_word2vec(path, binary, numbers=True)         # finds the line of a value that is no number
-        raise EmbeddingsFormatError(path, 2, f'{count} {"binary " if binary else ""}vectors of {dim} values after the header',
-                                    f'{type(e).__name__}: {e}') from e
-    rows, keep = {}, keep() if callable(keep) else keep      # the corpus vocabulary is read only for a good file
+        if not binary:
+            check_word2vec(path, binary, numbers=True)  # finds the line of a value that is no number
+        raise EmbeddingsFormatError(
+            path, 2, f'{count} {"binary " if binary else ""}vectors of {dim} values after the header',
+            f'{type(e).__name__}: {e}') from e
+    rows, keep = {}, keep() if callable(keep) else keep  # the corpus vocabulary is read only for a good file
     for i, w in enumerate(kv.index_to_key):
         key = normalize_word(w)
         if key not in rows and (keep is None or key in keep): rows[key] = i
@@ -138,16 +154,19 @@ def load_word2vec(path, binary: bool | None = None, keep=None) -> Embeddings:
 # %% ../nbs/01_embeddings.ipynb #666534cc
 def get_embeddings(path: str | None = None, cfg: Word2VecConfig = Word2VecConfig(), datasets=DATASETS,
                    verbose: bool = True) -> Embeddings:
-    "Embeddings from `path` (or `$BIONER_KD_EMBEDDINGS`), restricted to the corpus vocabulary; else the default word2vec."
+    """Embeddings from `path` (or `$BIONER_KD_EMBEDDINGS`), restricted to the corpus vocabulary; else the
+    default word2vec."""
     path = path or os.environ.get('BIONER_KD_EMBEDDINGS')
     if not path: return train_word2vec(cfg, datasets, verbose=verbose)
     path = Path(path).expanduser()
     st = path.stat()
-    key = hashlib.sha256(f'{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{sorted(datasets)}'.encode()).hexdigest()[:16]
+    key = hashlib.sha256(
+        f'{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{sorted(datasets)}'.encode()).hexdigest()[:16]
     cached = cache_dir('embeddings', f'{path.name}-{key}.npz')
     if cached.exists(): return Embeddings.load(cached)
     emb = load_word2vec(path, keep=lambda: corpus_vocabulary(datasets))
-    if verbose: print(f'{emb.source}; coverage of the corpora: '
-                      f'{emb.coverage([s for d in datasets for s in load_split(d, "test")]):.1%} of test tokens')
+    if verbose:
+        test = [s for d in datasets for s in load_split(d, 'test')]
+        print(f'{emb.source}; coverage of the corpora: {emb.coverage(test):.1%} of test tokens')
     emb.save(cached)
     return emb

@@ -16,7 +16,8 @@ __all__ = ['entity_scores', 'ids_to_tags', 'predict_ids', 'predict', 'evaluate',
 
 # %% ../nbs/04_evaluate.ipynb #eb168ff9
 def entity_scores(gold: list, pred: list) -> dict:
-    "Entity-level exact-match precision, recall and F1 in percent: overall (micro) and per entity type, with support."
+    """Entity-level exact-match precision, recall and F1 in percent: overall (micro) and per entity type, with
+    support."""
     from seqeval.metrics import classification_report
     if len(gold) != len(pred) or any(len(g) != len(p) for g, p in zip(gold, pred)):
         raise ValueError('gold and predicted tag sequences must have the same lengths')
@@ -72,5 +73,6 @@ def evaluate(model, enc: EncodedSplit, dataset: str, **kwargs) -> dict:
 # %% ../nbs/04_evaluate.ipynb #39ff64e1
 def tag(model, sentences: list, dataset: str, **kwargs) -> list:
     "Tag tokenised sentences (lists of tokens) of `dataset`'s kind with a trained model."
-    enc = encode_split([Sentence(tuple(s), ('O',) * len(s)) for s in sentences], model.words, model.chars, model.tagsets[dataset])
+    enc = encode_split([Sentence(tuple(s), ('O', ) * len(s)) for s in sentences], model.words, model.chars,
+                       model.tagsets[dataset])
     return predict(model, enc, dataset, **kwargs)

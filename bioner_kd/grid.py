@@ -5,7 +5,8 @@
 # %% ../nbs/06_grid.ipynb #fe9e149e
 from __future__ import annotations
 
-import fnmatch, glob, graphlib, importlib.util, json, logging, os, platform, random, signal, sys, threading, time, uuid
+import fnmatch, glob, graphlib, importlib.util, json, logging, os, platform, random, signal, sys, threading
+import time, uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,9 +21,10 @@ import bioner_kd
 from .data import CORPORA, corpus_char_vocab
 from .options import check, check_options, choices
 from .embeddings import get_embeddings
-from .train import (Profile, check_device, get_profile, identity, read_record, run_fingerprint, settings_differences,
-                             write_record, train_mtm, train_stm, task_sentences)
-from .distill import DistillConfig, student_fingerprint, teacher_identity, teacher_targets, train_student
+from .train import (Profile, check_device, get_profile, identity, read_record, run_fingerprint,
+                             settings_differences, write_record, train_mtm, train_stm, task_sentences)
+from .distill import (DistillConfig, student_fingerprint, teacher_identity, teacher_targets,
+                               train_student)
 from .names import mtm_kind, mtm_name, parse_mtm_name, stm_name, student_name, targets_name
 
 # %% auto #0
@@ -38,11 +40,13 @@ __all__ = ['TEACHERS', 'TEACHER_TYPES', 'SOURCES', 'PLANS', 'KERNEL_TRIES', 'IOP
 TEACHERS, TEACHER_TYPES = choices('teacher'), choices('teacher_type')
 
 def validate_params(kind: str, **p) -> dict:
-    "Check the parameters of an experiment notebook of `kind` (`check_options`); one `ValueError` names every bad one."
+    """Check the parameters of an experiment notebook of `kind` (`check_options`); one `ValueError` names
+    every bad one."""
     return check_options(f'{kind} notebook', **p)
 
 def run_overrides(device: str = '', precision: str = '') -> dict:
-    "The settings a grid run sets for all its runs (`bioner-kd run --device/--precision`); '' keeps the profile's."
+    """The settings a grid run sets for all its runs (`bioner-kd run --device/--precision`); '' keeps the
+    profile's."""
     return {k: v for k, v in dict(device=device, precision=precision).items() if v}
 
 # %% ../nbs/06_grid.ipynb #570a9e37
@@ -55,17 +59,19 @@ def teacher_checkpoint(out, seed: int, teacher_type: str = 'softmax') -> Path:
     return Path(out) / f'{mtm_name(seed, teacher_type)}{MODEL_SUFFIX}'
 
 class Planned(NamedTuple):
-    "A run before it is trained: its record file (relative to the run folder), its fingerprint, how to train it."
+    """A run before it is trained: its record file (relative to the run folder), its fingerprint, how to train
+    it."""
     record: str
     fingerprint: dict             # `run_fingerprint`
     train: Callable               # () -> the record, written into the run folder
-    needs: tuple = ()             # other files of the run folder that a reused record needs (a teacher's checkpoint)
+    needs: tuple = ()  # other files of the run folder that a reused record needs (a teacher's checkpoint)
 
 def _current(plan: Planned, out) -> dict | None:
     "The record of `plan` in `out` if it has the planned fingerprint and the files it needs exist."
     try: rec = read_record(Path(out) / plan.record)
     except (OSError, ValueError): return None
-    ok = rec.get('fingerprint') == plan.fingerprint['fingerprint'] and all((Path(out) / n).exists() for n in plan.needs)
+    ok = rec.get('fingerprint') == plan.fingerprint['fingerprint'] and all(
+        (Path(out) / n).exists() for n in plan.needs)
     return rec if ok else None
 
 def stale_reason(plan: Planned, out) -> str:
@@ -76,7 +82,8 @@ def stale_reason(plan: Planned, out) -> str:
     return '; '.join(settings_differences(rec.get('settings') or {}, plan.fingerprint['settings']))
 
 def set_aside(record, out, when: str | None = None) -> Path:
-    "Move `record` of the run folder `out` and the files of its run (`<run>.*`) into `<out>/stale/<when>/`; return its new path."
+    """Move `record` of the run folder `out` and the files of its run (`<run>.*`) into `<out>/stale/<when>/`;
+    return its new path."""
     out, record = Path(out), Path(record)
     dest = out / 'stale' / (when or datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S.%fZ'))
     for p in record.parent.glob(f'{glob.escape(record.stem)}.*'):
@@ -119,7 +126,8 @@ def run_mtm(profile: str,                   # the profile (`03_train`)
             resume: bool = True,            # reuse a record of the planned fingerprint, else train again
             datasets=None,                  # its datasets (default: the profile's)
             **overrides) -> dict:           # `TrainConfig` fields, e.g. `device`, or `model.<field>`
-    "Train the MTM teacher of `seed` over the profile's datasets (or `datasets`), softmax or CRF heads; return its record."
+    """Train the MTM teacher of `seed` over the profile's datasets (or `datasets`), softmax or CRF heads;
+    return its record."""
     out = Path(out or default_out(profile))
     return run_plans(mtm_plans(profile, seed, teacher_type, out, datasets, **overrides), out, resume)[0]
 
@@ -144,7 +152,8 @@ def run_stm(profile: str,                    # the profile (`03_train`)
             resume: bool = True,             # reuse a record of the planned fingerprint, else train again
             checkpoint: bool | None = None,  # keep the model files (default: the profile's choice)
             **overrides) -> list:            # `TrainConfig` fields, e.g. `device`, or `model.<field>`
-    "Train the STM of `dataset` for each seed (default: the profile's); return the records. `checkpoint`: keep the models."
+    """Train the STM of `dataset` for each seed (default: the profile's); return the records. `checkpoint`:
+    keep the models."""
     out = Path(out or default_out(profile))
     return run_plans(stm_plans(profile, dataset, seeds, out, checkpoint, **overrides), out, resume)
 
@@ -158,16 +167,21 @@ def targets_plans(profile: str,                 # the profile (`03_train`)
                   **overrides):                 # `TrainConfig` fields, e.g. `device`, or `model.<field>`
     "The computation of a teacher's targets on the training sentences of `datasets` (default: the profile's)."
     prof, out = get_profile(profile), Path(out or default_out(profile))
-    cfg = prof.train_config('student', prof.seeds[0], **overrides)     # a student's sentences do not depend on its seed
+    cfg = prof.train_config('student', prof.seeds[0],
+                            **overrides)  # a student's sentences do not depend on its seed
     datasets, name = list(datasets or prof.datasets), targets_name(teacher_run, hidden_states)
     ckpt, marker = out / f'{teacher_run}{MODEL_SUFFIX}', out / 'targets' / f'{name}.json'
-    fp = run_fingerprint('targets', cfg, datasets, [identify(ckpt)], hidden_states=hidden_states, crf_targets=prof.crf_targets)
+    fp = run_fingerprint('targets', cfg, datasets, [identify(ckpt)], hidden_states=hidden_states,
+                         crf_targets=prof.crf_targets)
     def compute():
         start = time.time()
-        folders = {d: teacher_targets(ckpt, task_sentences(d, cfg)['train'], d, hidden_states, prof.crf_targets,
-                                      cache=out / 'targets', device=cfg.device).meta['key'] for d in datasets}
-        rec = dict(run=name, kind='targets', profile=profile, teacher_run=teacher_run, hidden_states=hidden_states,
-                   folders=folders, seconds=round(time.time() - start, 2), **fp)
+        folders = {
+            d: teacher_targets(ckpt,
+                               task_sentences(d, cfg)['train'], d, hidden_states, prof.crf_targets,
+                               cache=out / 'targets', device=cfg.device).meta['key'] for d in datasets
+        }
+        rec = dict(run=name, kind='targets', profile=profile, teacher_run=teacher_run,
+                   hidden_states=hidden_states, folders=folders, seconds=round(time.time() - start, 2), **fp)
         write_record(marker, rec)
         return rec
     yield Planned(str(marker.relative_to(out)), fp, compute, (ckpt.name,))
@@ -179,9 +193,11 @@ def run_targets(profile: str,                 # the profile (`03_train`)
                 out=None,                     # the run folder, which holds the teacher
                 resume: bool = True,          # reuse a record of the planned fingerprint, else train again
                 **overrides) -> dict:         # `TrainConfig` fields, e.g. `device`, or `model.<field>`
-    "Compute and cache the targets of a teacher on the training sentences of `datasets` (default: the profile's)."
+    """Compute and cache the targets of a teacher on the training sentences of `datasets` (default: the
+    profile's)."""
     out = Path(out or default_out(profile))
-    return run_plans(targets_plans(profile, teacher_run, hidden_states, datasets, out, **overrides), out, resume)[0]
+    return run_plans(targets_plans(profile, teacher_run, hidden_states, datasets, out, **overrides), out,
+                     resume)[0]
 
 # %% ../nbs/06_grid.ipynb #afa69ec6
 def student_teachers(profile: str,       # the profile (`03_train`)
@@ -189,81 +205,94 @@ def student_teachers(profile: str,       # the profile (`03_train`)
                      teacher: str,       # 'single' or 'ensemble'
                      teacher_type: str,  # 'softmax' or 'crf'
                      folder) -> list:    # the folder of the teachers' model files
-    "The teacher model files of a student: the MTM of its seed, or the MTMs of all the profile's teacher seeds."
+    """The teacher model files of a student: the MTM of its seed, or the MTMs of all the profile's teacher
+    seeds."""
     seeds = [seed] if check('teacher', teacher) == 'single' else list(get_profile(profile).teacher_seeds)
     return [teacher_checkpoint(folder, s, teacher_type) for s in seeds]
 
-def student_plans(profile: str,                    # the profile (`03_train`)
-                  dataset: str,                    # the student's dataset
-                  alpha: float,                    # the weight of the CE term; 1 - alpha weighs the teacher's
-                  teacher: str = 'single',         # 'single' (the MTM of the student's seed) or 'ensemble'
-                  teacher_type: str = 'softmax',   # 'softmax' or 'crf' teacher
-                  features: dict | None = None,    # feature distillation {layer: weight}
-                  crf_targets: str = 'emissions',  # a CRF teacher's targets: 'emissions' or 'marginals'
-                  kd_loss: str = 'mse',            # the soft-target term: 'mse' of logits (the paper) or 'kl'
-                  temperature: float = 1.0,        # T of the soft-target term
-                  init_from_teacher: bool = False, # start from the teacher's shared layers and head
-                  init_member: int | None = None,  # an ensemble's member to start from (default: the seed's)
-                  mean_bias: bool = True,          # start the output bias at the mean of the targets
-                  seeds=None,                      # one run per seed (default: the profile's)
-                  out=None,                        # the run folder (default `runs/<profile>`)
-                  teacher_dir=None,                # the folder of the teachers' model files (default `out`)
-                  identify=None,                   # model file -> the teacher's `identity` (default: its header's)
-                  checkpoint: bool | None = None,  # keep the students' model files (default: the profile's choice)
-                  **overrides):                    # `TrainConfig` fields, e.g. `device`
-    """The runs of the student of `dataset`, one per seed. Its teachers are named by `identify(model file)`, by default
-    the records in the headers of the model files in `teacher_dir`, which must exist."""
+def student_plans(
+    profile: str,  # the profile (`03_train`)
+    dataset: str,  # the student's dataset
+    alpha: float,  # the weight of the CE term; 1 - alpha weighs the teacher's
+    teacher: str = 'single',  # 'single' (the MTM of the student's seed) or 'ensemble'
+    teacher_type: str = 'softmax',  # 'softmax' or 'crf' teacher
+    features: dict | None = None,  # feature distillation {layer: weight}
+    crf_targets: str = 'emissions',  # a CRF teacher's targets: 'emissions' or 'marginals'
+    kd_loss: str = 'mse',  # the soft-target term: 'mse' of logits (the paper) or 'kl'
+    temperature: float = 1.0,  # T of the soft-target term
+    init_from_teacher: bool = False,  # start from the teacher's shared layers and head
+    init_member: int | None = None,  # an ensemble's member to start from (default: the seed's)
+    mean_bias: bool = True,  # start the output bias at the mean of the targets
+    seeds=None,  # one run per seed (default: the profile's)
+    out=None,  # the run folder (default `runs/<profile>`)
+    teacher_dir=None,  # the folder of the teachers' model files (default `out`)
+    identify=None,  # model file -> the teacher's `identity` (default: its header's)
+    checkpoint: bool | None = None,  # keep the students' model files (default: the profile's choice)
+    **overrides):  # `TrainConfig` fields, e.g. `device`
+    """The runs of the student of `dataset`, one per seed. Its teachers are named by `identify(model file)`,
+    by default the records in the headers of the model files in `teacher_dir`, which must exist."""
     prof, out = get_profile(profile), Path(out or default_out(profile))
-    distill = DistillConfig(alpha=alpha, temperature=temperature, kind=kd_loss, features=features, crf_targets=crf_targets,
-                            mean_bias=mean_bias)
+    distill = DistillConfig(alpha=alpha, temperature=temperature, kind=kd_loss, features=features,
+                            crf_targets=crf_targets, mean_bias=mean_bias)
     for seed in seeds or prof.seeds:
-        name = student_name(check('dataset', dataset), seed, distill, teacher == 'ensemble', init_from_teacher, teacher_type)
+        name = student_name(check('dataset', dataset), seed, distill, teacher == 'ensemble',
+                            init_from_teacher, teacher_type)
         ckpts = student_teachers(profile, seed, teacher, teacher_type, teacher_dir or out)
         if identify is None and (missing := [str(c) for c in ckpts if not c.exists()]):
-            raise FileNotFoundError(f'missing teacher checkpoint(s) {", ".join(missing)}: train them first '
-                                    f'(bioner-kd train mtm --profile {profile} --seed <S>'
-                                    f'{" --teacher-type crf" if teacher_type == "crf" else ""} --out {teacher_dir or out})')
+            raise FileNotFoundError(
+                f'missing teacher checkpoint(s) {", ".join(missing)}: train them first '
+                f'(bioner-kd train mtm --profile {profile} --seed <S>'
+                f'{" --teacher-type crf" if teacher_type == "crf" else ""} --out {teacher_dir or out})')
         init = None
         if init_from_teacher:
             member = init_member if init_member is not None else seed
-            init = next((c for c in ckpts if c == teacher_checkpoint(teacher_dir or out, member, teacher_type)), ckpts[0])
+            init = next(
+                (c for c in ckpts if c == teacher_checkpoint(teacher_dir or out, member, teacher_type)),
+                ckpts[0])
         who = identify or teacher_identity
         cfg = prof.train_config('student', seed, **overrides)
         fp = student_fingerprint(dataset, cfg, [who(c) for c in ckpts], distill, init and who(init))
-        yield Planned(f'{name}.json', fp, lambda cfg=cfg, ckpts=ckpts, init=init, name=name: train_student(
-            dataset, cfg, ckpts, distill, init, out, name, out / 'targets', checkpoint=_keep(prof, checkpoint))[1])
+        yield Planned(
+            f'{name}.json', fp, lambda cfg=cfg, ckpts=ckpts, init=init, name=name: train_student(
+                dataset, cfg, ckpts, distill, init, out, name, out / 'targets', checkpoint=_keep(
+                    prof, checkpoint))[1])
 
-def run_student(profile: str,                    # the profile (`03_train`)
-                dataset: str,                    # the student's dataset
-                alpha: float,                    # the weight of the CE term; 1 - alpha weighs the teacher's
-                teacher: str = 'single',         # 'single' (the MTM of the student's seed) or 'ensemble'
-                teacher_type: str = 'softmax',   # 'softmax' or 'crf' teacher
-                features: dict | None = None,    # feature distillation {layer: weight}
-                crf_targets: str = 'emissions',  # a CRF teacher's targets: 'emissions' or 'marginals'
-                kd_loss: str = 'mse',            # the soft-target term: 'mse' of logits (the paper) or 'kl'
-                temperature: float = 1.0,        # T of the soft-target term
-                init_from_teacher: bool = False, # start from the teacher's shared layers and head
-                init_member: int | None = None,  # an ensemble's member to start from (default: the seed's)
-                mean_bias: bool = True,          # start the output bias at the mean of the targets
-                seeds=None,                      # one run per seed (default: the profile's)
-                out=None,                        # the run folder (default `runs/<profile>`)
-                teacher_dir=None,                # the folder of the teachers' model files (default `out`)
-                resume: bool = True,             # reuse a record of the same fingerprint, else train again
-                checkpoint: bool | None = None,  # keep the students' model files (default: the profile's choice)
-                **overrides) -> list:            # `TrainConfig` fields, e.g. `device`
+def run_student(
+    profile: str,  # the profile (`03_train`)
+    dataset: str,  # the student's dataset
+    alpha: float,  # the weight of the CE term; 1 - alpha weighs the teacher's
+    teacher: str = 'single',  # 'single' (the MTM of the student's seed) or 'ensemble'
+    teacher_type: str = 'softmax',  # 'softmax' or 'crf' teacher
+    features: dict | None = None,  # feature distillation {layer: weight}
+    crf_targets: str = 'emissions',  # a CRF teacher's targets: 'emissions' or 'marginals'
+    kd_loss: str = 'mse',  # the soft-target term: 'mse' of logits (the paper) or 'kl'
+    temperature: float = 1.0,  # T of the soft-target term
+    init_from_teacher: bool = False,  # start from the teacher's shared layers and head
+    init_member: int | None = None,  # an ensemble's member to start from (default: the seed's)
+    mean_bias: bool = True,  # start the output bias at the mean of the targets
+    seeds=None,  # one run per seed (default: the profile's)
+    out=None,  # the run folder (default `runs/<profile>`)
+    teacher_dir=None,  # the folder of the teachers' model files (default `out`)
+    resume: bool = True,  # reuse a record of the same fingerprint, else train again
+    checkpoint: bool | None = None,  # keep the students' model files (default: the profile's choice)
+    **overrides
+) -> list:  # `TrainConfig` fields, e.g. `device`
     "Train the student of `dataset` for each seed; return the records."
     out = Path(out or default_out(profile))
-    return run_plans(student_plans(profile, dataset, alpha, teacher, teacher_type, features, crf_targets, kd_loss,
-                                   temperature, init_from_teacher, init_member, mean_bias, seeds, out, teacher_dir,
-                                   None, checkpoint, **overrides), out, resume)
+    return run_plans(
+        student_plans(profile, dataset, alpha, teacher, teacher_type, features, crf_targets, kd_loss,
+                      temperature, init_from_teacher, init_member, mean_bias, seeds, out, teacher_dir, None,
+                      checkpoint, **overrides), out, resume)
 
 # %% ../nbs/06_grid.ipynb #3d94d80e
 def records_table(records: list):
     "Test precision, recall and F1 of run records, one row per run and dataset."
     import pandas as pd
-    return pd.DataFrame([dict(run=r['run'], profile=r['profile'], seed=r['seed'], dataset=d, precision=s['test']['precision'],
-                              recall=s['test']['recall'], f1=s['test']['f1'], epochs=r['epochs'], seconds=r['seconds'])
-                         for r in records for d, s in r['scores'].items()]).round(2)
+    return pd.DataFrame([
+        dict(run=r['run'], profile=r['profile'], seed=r['seed'], dataset=d, precision=s['test']['precision'],
+             recall=s['test']['recall'], f1=s['test']['f1'], epochs=r['epochs'], seconds=r['seconds'])
+        for r in records for d, s in r['scores'].items()
+    ]).round(2)
 
 # %% ../nbs/06_grid.ipynb #cec8bf0c
 @dataclass
@@ -277,7 +306,8 @@ class Node:
     cost: int = 1                 # estimated work (tokens of training), for the progress bar
 
     def done(self, out) -> bool:
-        "Whether every run of the node has its record in `out`, with the fingerprint it would have now (see `node_plans`)."
+        """Whether every run of the node has its record in `out`, with the fingerprint it would have now (see
+        `node_plans`)."""
         try: return all(_current(p, out) is not None for p in node_plans(self, out))
         except ValueError: return False         # bad parameters: its notebook will say which
 
@@ -290,9 +320,12 @@ def _train_tokens(prof: Profile, d: str) -> float:
     n, tokens = f['train'].sentences + f['devel'].sentences, f['train'].tokens + f['devel'].tokens
     return min(n, prof.max_train_sentences or n) * tokens / n
 
-def build_grid(prof: Profile,                  # the profile whose grid it is
-               init_from_teacher: bool = False,  # every student starts from its teacher (else the profile's `init_alphas`)
-               **overrides) -> list:             # `device`, `precision`: for every run, instead of the profile's
+def build_grid(
+    prof: Profile,  # the profile whose grid it is
+    init_from_teacher:
+    bool = False,  # every student starts from its teacher (else the profile's `init_alphas`)
+    **overrides
+) -> list:  # `device`, `precision`: for every run, instead of the profile's
     "The nodes of the grid of profile `prof`, in an order that respects their dependencies."
     seeds, (fdatasets, fseeds) = list(prof.seeds), prof.scope_2021
     fseeds = fseeds if fdatasets else ()
@@ -301,7 +334,8 @@ def build_grid(prof: Profile,                  # the profile whose grid it is
     overhead = 3 * 20_000      # starting a kernel, in tokens of training
     nodes = {}
     def add(node):
-        if node.name in nodes:        # the same run asked twice (e.g. a Table 1 student and a 2021 logits student): merge seeds
+        # the same run asked twice (e.g. a Table 1 student and a 2021 logits student): merge seeds
+        if node.name in nodes:
             old = nodes[node.name]
             old.params['seeds'] = sorted(set(old.params['seeds']) | set(node.params['seeds']))
             old.records = tuple(dict.fromkeys(old.records + node.records))
@@ -309,43 +343,53 @@ def build_grid(prof: Profile,                  # the profile whose grid it is
         else: nodes[node.name] = node
     def targets(run, datasets, states):
         name = targets_name(run, states)
-        nodes.setdefault(name, Node(name, 'targets', dict(profile=prof.name, teacher_run=run, hidden_states=states,
-                                                          datasets=list(datasets)), needs=(run,),
-                                    records=(f'targets/{name}.json',),
-                                    cost=int(sum(tok[d] for d in datasets) * 0.5 + overhead)))
+        nodes.setdefault(
+            name,
+            Node(name, 'targets',
+                 dict(profile=prof.name, teacher_run=run, hidden_states=states,
+                      datasets=list(datasets)), needs=(run, ), records=(f'targets/{name}.json', ),
+                 cost=int(sum(tok[d] for d in datasets) * 0.5 + overhead)))
         return name
     mtm_cost = sum(tok.values()) * prof.mtm_epochs
-    for kind, s in [('softmax', s) for s in sorted(set(seeds) | set(prof.teacher_seeds))] + [('crf', s) for s in fseeds]:
+    teachers = [('softmax', s) for s in sorted(set(seeds) | set(prof.teacher_seeds))]
+    for kind, s in teachers + [('crf', s) for s in fseeds]:
         run = mtm_name(s, kind)
         add(Node(run, 'mtm', dict(profile=prof.name, seed=s, teacher_type=kind), records=(f'{run}.json',),
                  cost=int(mtm_cost * (1.5 if kind == 'crf' else 1) + overhead)))
     for d in prof.datasets:
-        add(Node(stm_name(d), 'stm', dict(profile=prof.name, dataset=d, seeds=seeds),
-                 records=tuple(f'{stm_name(d, s)}.json' for s in seeds), cost=int(tok[d] * prof.epochs * len(seeds) + overhead)))
+        add(
+            Node(stm_name(d), 'stm', dict(profile=prof.name, dataset=d, seeds=seeds),
+                 records=tuple(f'{stm_name(d, s)}.json' for s in seeds),
+                 cost=int(tok[d] * prof.epochs * len(seeds) + overhead)))
     def student(d, alpha, teacher, kind, layers, node_seeds, init):
-        distill = DistillConfig(alpha=alpha, features={k: prof.feature_weight for k in layers}, crf_targets=prof.crf_targets)
+        distill = DistillConfig(alpha=alpha, features={k: prof.feature_weight for k in layers},
+                                crf_targets=prof.crf_targets)
         name = student_name(d, None, distill, teacher == 'ensemble', init, kind)
         tseeds = node_seeds if teacher == 'single' else prof.teacher_seeds
         # a CRF teacher's targets, and hidden states, are computed for the 2021 datasets only
         states = bool(layers) or kind == 'crf'
         needs = tuple(targets(mtm_name(s, kind), fdatasets if states else prof.datasets, states)
                       for s in tseeds)
-        params = dict(profile=prof.name, dataset=d, alpha=alpha, teacher=teacher, teacher_type=kind, features=distill.features,
-                      crf_targets=prof.crf_targets, init_from_teacher=init, seeds=list(node_seeds))
-        add(Node(name, 'student', params, needs=needs,
-                 records=tuple(student_name(d, s, distill, teacher == 'ensemble', init, kind) + '.json'
-                               for s in node_seeds), cost=int(tok[d] * prof.epochs * len(node_seeds) * 1.2 + overhead)))
+        params = dict(profile=prof.name, dataset=d, alpha=alpha, teacher=teacher, teacher_type=kind,
+                      features=distill.features, crf_targets=prof.crf_targets, init_from_teacher=init,
+                      seeds=list(node_seeds))
+        add(
+            Node(
+                name, 'student', params, needs=needs, records=tuple(
+                    student_name(d, s, distill, teacher == 'ensemble', init, kind) + '.json'
+                    for s in node_seeds), cost=int(tok[d] * prof.epochs * len(node_seeds) * 1.2 + overhead)))
     for d in prof.datasets:
         for teacher in TEACHERS:
             for alpha in prof.alphas:
                 init = alpha in init_alphas
-                # at alpha = 1 the teacher's targets are never read: from scratch such a student is the STM, and
-                # started from ensemble member s it is the single-teacher student of seed s
+                # at alpha = 1 the teacher's targets are never read: from scratch such a student is the STM,
+                # and started from ensemble member s it is the single-teacher student of seed s
                 if alpha == 1 and not init: continue
                 if alpha == 1 and teacher == 'ensemble' and set(seeds) <= set(prof.teacher_seeds): continue
                 student(d, alpha, teacher, 'softmax', (), seeds, init)
         for kind in TEACHER_TYPES if d in fdatasets else ():
-            for layers in SOURCES.values(): student(d, prof.feature_alpha, 'single', kind, layers, fseeds, False)
+            for layers in SOURCES.values():
+                student(d, prof.feature_alpha, 'single', kind, layers, fseeds, False)
     order = {'mtm': 0, 'targets': 1, 'stm': 2, 'student': 3}
     for n in nodes.values(): n.params.update(run_overrides(**overrides))
     return sorted(nodes.values(), key=lambda n: order[n.notebook])
@@ -358,9 +402,11 @@ def planned_teacher(profile: str, run: str) -> dict:
 PLANS = dict(mtm=mtm_plans, targets=targets_plans, stm=stm_plans, student=student_plans)
 
 def node_plans(node: Node, out) -> list:
-    "The runs of a grid node as planned, its teachers named by their planned fingerprints; nothing is trained or read."
+    """The runs of a grid node as planned, its teachers named by their planned fingerprints; nothing is
+    trained or read."""
     planned = dict(identify=lambda ckpt: planned_teacher(node.params['profile'], ckpt.stem))
-    return list(PLANS[node.notebook](**node.params, out=out, **(planned if node.notebook in ('targets', 'student') else {})))
+    return list(PLANS[node.notebook](**node.params, out=out,
+                                     **(planned if node.notebook in ('targets', 'student') else {})))
 
 def set_aside_stale(nodes: list, out) -> dict:
     "Move aside the records of `nodes` in `out` that their runs would not reuse; return {record: why}."
@@ -376,11 +422,14 @@ def set_aside_stale(nodes: list, out) -> dict:
 
 # %% ../nbs/06_grid.ipynb #1944eb4e
 def experiments_dir() -> Path:
-    "The folder of the experiment notebooks: `BIONER_KD_NOTEBOOKS`, else `nbs/experiments` of the source tree."
-    d = Path(os.environ.get('BIONER_KD_NOTEBOOKS') or Path(bioner_kd.__file__).resolve().parent.parent / 'nbs' / 'experiments')
+    """The folder of the experiment notebooks: `BIONER_KD_NOTEBOOKS`, else `nbs/experiments` of the source
+    tree."""
+    repo = Path(bioner_kd.__file__).resolve().parent.parent
+    d = Path(os.environ.get('BIONER_KD_NOTEBOOKS') or repo / 'nbs' / 'experiments')
     if not (d / 'student.ipynb').exists():
-        raise FileNotFoundError(f'the experiment notebooks are not in {d}: run from a clone of the repository '
-                                f'(pip install -e .), or set BIONER_KD_NOTEBOOKS to the folder holding them')
+        raise FileNotFoundError(
+            f'the experiment notebooks are not in {d}: run from a clone of the repository '
+            f'(pip install -e .), or set BIONER_KD_NOTEBOOKS to the folder holding them')
     return d
 
 class NodeFailed(Exception):
@@ -450,7 +499,7 @@ class GridResult:
     done: list = field(default_factory=list)
     failed: dict = field(default_factory=dict)     # name -> (notebook, error line)
     blocked: dict = field(default_factory=dict)    # name -> the failed node it needed
-    redone: dict = field(default_factory=dict)     # record -> why it was set aside (other settings) to be redone
+    redone: dict = field(default_factory=dict)  # record -> why it was set aside (other settings) to be redone
     interrupted: bool = False
     seconds: float = 0.0
 
@@ -458,13 +507,17 @@ class GridResult:
     def ok(self) -> bool: return not (self.failed or self.blocked or self.interrupted)
 
     def summary(self) -> str:
-        lines = [f'grid {self.profile} in {self.out}: {len(self.done)} run now, {len(self.skipped)} already done, '
-                 f'{len(self.failed)} failed, {len(self.blocked)} not run (a run they need failed) in {self.seconds:.0f}s']
-        if self.redone: lines.append(f'{len(self.redone)} records made with other settings were moved to {self.out / "stale"} '
-                                     'and their runs redone:\n' + _by_reason(self.redone))
+        lines = [f'grid {self.profile} in {self.out}: {len(self.done)} run now, '
+                 f'{len(self.skipped)} already done, {len(self.failed)} failed, '
+                 f'{len(self.blocked)} not run (a run they need failed) in {self.seconds:.0f}s']
+        if self.redone:
+            lines.append(
+                f'{len(self.redone)} records made with other settings were moved to {self.out / "stale"} '
+                'and their runs redone:\n' + _by_reason(self.redone))
         lines += [f'FAILED {n}: {err}\n    see {nb}' for n, (nb, err) in self.failed.items()]
         lines += [f'NOT RUN {n}: needs {dep}, which failed' for n, dep in self.blocked.items()]
-        if self.interrupted: lines.append('INTERRUPTED: run the same command again to resume; finished runs are kept')
+        if self.interrupted:
+            lines.append('INTERRUPTED: run the same command again to resume; finished runs are kept')
         return '\n'.join(lines)
 
 # %% ../nbs/06_grid.ipynb #36415b2e
@@ -496,7 +549,8 @@ def _holder(path: Path) -> str:
 
 @contextmanager
 def run_folder_lock(out, command: str = 'bioner-kd', wait: bool = False):
-    "Hold the run folder `out` in the block; another holder gets `RunFolderBusy` naming this one, or waits (`wait`)."
+    """Hold the run folder `out` in the block; another holder gets `RunFolderBusy` naming this one, or waits
+    (`wait`)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / '.lock'
@@ -504,8 +558,9 @@ def run_folder_lock(out, command: str = 'bioner-kd', wait: bool = False):
     try: lock.acquire(blocking=False)
     except Timeout:
         if not wait:
-            raise RunFolderBusy(f'the run folder {out} is in use by {_holder(path)}: run again once it has finished, '
-                                'or with --wait') from None
+            raise RunFolderBusy(
+                f'the run folder {out} is in use by {_holder(path)}: run again once it has finished, '
+                'or with --wait') from None
         print(f'waiting for the run folder {out}, in use by {_holder(path)}', file=sys.stderr, flush=True)
         lock.acquire()
     try:
@@ -629,7 +684,8 @@ def _follow(client, nodes: list, out: Path, res: GridResult, progress: bool = Tr
     left = submit_grid(client, nodes, out, topic)
     names = {f.key: name for name, f in left.items()}
     bar = tqdm(total=sum(n.cost for n in nodes), disable=not progress, smoothing=0.1, mininterval=1,
-               desc=f'grid {res.profile}', bar_format='{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]')
+               desc=f'grid {res.profile}',
+               bar_format='{desc}: {percentage:3.0f}%|{bar}| {postfix} [{elapsed}<{remaining}]')
     shown, total = [''], len(res.skipped) + len(nodes)
     def show():       # only on a change of state: a log file gets one line per event, not one per poll
         state = (f'done {len(res.done) + len(res.skipped)}/{total}, failed {len(res.failed)}, '
@@ -681,7 +737,9 @@ def run_grid(profile: str,                     # the profile (`03_train`)
     res.skipped = [n.name for n in nodes if n.done(out)]
     pending = [n for n in nodes if n.name not in res.skipped]
     if pending:
-        experiments_dir(); prepare(prof, device=device, precision=precision); out.mkdir(parents=True, exist_ok=True)
+        experiments_dir()
+        prepare(prof, device=device, precision=precision)
+        out.mkdir(parents=True, exist_ok=True)
         gpu = any(map(_uses_gpu, pending))
         try:
             with grid_client(jobs, scheduler, cluster, gpu) as client:
@@ -696,12 +754,14 @@ def run_grid(profile: str,                     # the profile (`03_train`)
 
 # %% ../nbs/06_grid.ipynb #10b56947
 def run_report(profile: str, runs=None, reports=None, progress: bool = False) -> Path:
-    "Execute the report notebook on the records of `runs` (default `runs/<profile>`), writing to `reports` (default `reports/<profile>`)."
+    """Execute the report notebook on the records of `runs` (default `runs/<profile>`), writing to `reports`
+    (default `reports/<profile>`)."""
     import papermill as pm
     runs = Path(runs or default_out(profile)).resolve()
     reports = Path(reports or Path('reports') / profile).resolve()
     executed = runs / 'notebooks' / 'report.ipynb'
     executed.parent.mkdir(parents=True, exist_ok=True)
-    pm.execute_notebook(str(experiments_dir() / 'report.ipynb'), str(executed), kernel_name='python3', progress_bar=progress,
-                        parameters=dict(profile=profile, runs=str(runs), reports=str(reports)), log_output=False)
+    pm.execute_notebook(str(experiments_dir() / 'report.ipynb'), str(executed), kernel_name='python3',
+                        progress_bar=progress, parameters=dict(profile=profile, runs=str(runs),
+                                                               reports=str(reports)), log_output=False)
     return reports

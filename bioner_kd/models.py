@@ -18,8 +18,9 @@ from torch import nn
 from .data import Batch, Vocab
 from .crf import LinearChainCRF
 
-# oneDNN keeps one LSTM primitive, with its own reordered copy of the weights, per input shape. Batches of many
-# lengths fill its default 1024-entry cache: about 1 GB for our model. 32 entries keep the speed at half the memory.
+# oneDNN keeps one LSTM primitive, with its own reordered copy of the weights, per input shape. Batches of
+# many lengths fill its default 1024-entry cache: about 1 GB for our model. 32 entries keep the speed at half
+# the memory.
 os.environ.setdefault('ONEDNN_PRIMITIVE_CACHE_CAPACITY', '32')
 
 # %% auto #0
@@ -35,7 +36,8 @@ def reverse_index(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
     return torch.where(r >= 0, r, t)
 
 class _Involution(torch.autograd.Function):
-    "The rows of a 2-d tensor in the order of `index`, a permutation that is its own inverse (so is the backward)."
+    """The rows of a 2-d tensor in the order of `index`, a permutation that is its own inverse (so is the
+    backward)."""
     @staticmethod
     def forward(ctx, x, index):
         ctx.save_for_backward(index)
@@ -111,7 +113,8 @@ class CharEncoder(nn.Module):
 # %% ../nbs/02_models.ipynb #32c4994a
 @dataclass
 class ModelConfig:
-    "Sizes and regularisation of the networks; the papers leave them open (see the method page, `00a_method`)."
+    """Sizes and regularisation of the networks; the papers leave them open (see the method page,
+    `00a_method`)."""
     char_dim: int = 25
     char_hidden: int = 25          # per direction
     hidden: int = 100              # shared word BiLSTM, per direction
@@ -123,7 +126,8 @@ class ModelConfig:
     output: str = 'softmax'        # 'softmax' or 'crf'
 
     def __post_init__(self):
-        if self.output not in ('softmax', 'crf'): raise ValueError(f"output must be 'softmax' or 'crf', not {self.output!r}")
+        if self.output not in ('softmax', 'crf'):
+            raise ValueError(f"output must be 'softmax' or 'crf', not {self.output!r}")
 
 # %% ../nbs/02_models.ipynb #eef93a05
 class SharedEncoder(nn.Module):
@@ -131,8 +135,9 @@ class SharedEncoder(nn.Module):
     def __init__(self, n_words: int, n_chars: int, cfg: ModelConfig, vectors: np.ndarray | None = None):
         super().__init__()
         if vectors is not None:
-            self.embed = nn.Embedding.from_pretrained(torch.as_tensor(vectors, dtype=torch.float32), padding_idx=0,
-                                                      freeze=not cfg.finetune_embeddings, sparse=cfg.finetune_embeddings)
+            self.embed = nn.Embedding.from_pretrained(torch.as_tensor(vectors, dtype=torch.float32),
+                                                      padding_idx=0, freeze=not cfg.finetune_embeddings,
+                                                      sparse=cfg.finetune_embeddings)
         else:
             self.embed = nn.Embedding(n_words, cfg.word_dim, padding_idx=0, sparse=cfg.finetune_embeddings)
             self.embed.weight.requires_grad_(cfg.finetune_embeddings)
@@ -144,13 +149,15 @@ class SharedEncoder(nn.Module):
         "The shared word BiLSTM's states, (B, L, 2 * hidden)."
         words = b.words
         if self.training and self.word_dropout > 0:
-            words = words.masked_fill(torch.rand(words.shape, device=words.device) < self.word_dropout, Vocab.UNK)
+            words = words.masked_fill(
+                torch.rand(words.shape, device=words.device) < self.word_dropout, Vocab.UNK)
         x = torch.cat([self.embed(words), self.chars(b.chars, b.char_lens)[b.types]], dim=-1)
         return self.lstm(self.drop(x), b.lengths)
 
 # %% ../nbs/02_models.ipynb #477216bf
 class TaskHead(nn.Module):
-    "Task-specific layers of one dataset: a BiLSTM and a linear layer over the dataset's tags (plus a CRF if asked)."
+    """Task-specific layers of one dataset: a BiLSTM and a linear layer over the dataset's tags (plus a CRF if
+    asked)."""
     def __init__(self, in_dim: int, n_tags: int, cfg: ModelConfig):
         super().__init__()
         self.lstm = ExactBiLSTM(in_dim, cfg.task_hidden)
@@ -173,14 +180,19 @@ FEATURE_LAYERS = ('shared', 'task')
 
 # %% ../nbs/02_models.ipynb #40bab0b5
 class MTM(nn.Module):
-    "Multi-task BiLSTM tagger: shared layers, and per dataset a BiLSTM and a linear (softmax or CRF) output layer."
+    """Multi-task BiLSTM tagger: shared layers, and per dataset a BiLSTM and a linear (softmax or CRF) output
+    layer."""
     def __init__(self, words: Vocab, chars: Vocab, tagsets: dict, cfg: ModelConfig = ModelConfig(),
                  vectors: np.ndarray | None = None):
         super().__init__()
-        if vectors is not None: cfg = replace(cfg, word_dim=vectors.shape[1])      # the config says what was built
-        self.words, self.chars, self.tagsets, self.cfg = words, chars, {d: tuple(t) for d, t in tagsets.items()}, cfg
+        if vectors is not None:
+            cfg = replace(cfg, word_dim=vectors.shape[1])  # the config says what was built
+        self.words, self.chars, self.tagsets, self.cfg = words, chars, {
+            d: tuple(t) for d, t in tagsets.items()
+        }, cfg
         self.shared = SharedEncoder(len(words), len(chars), cfg, vectors)
-        self.heads = nn.ModuleDict({d: TaskHead(2 * cfg.hidden, len(t), cfg) for d, t in self.tagsets.items()})
+        self.heads = nn.ModuleDict(
+            {d: TaskHead(2 * cfg.hidden, len(t), cfg) for d, t in self.tagsets.items()})
 
     @property
     def datasets(self) -> tuple: return tuple(self.tagsets)
@@ -191,7 +203,8 @@ class MTM(nn.Module):
         return Output(logits.float(), dict(shared=shared, task=task))      # float32 under autocast too
 
     def loss(self, out: Output, b: Batch, dataset: str) -> torch.Tensor:
-        "Mean cross-entropy over the real tokens; for a CRF head, the negative log-likelihood summed over sentences per token."
+        """Mean cross-entropy over the real tokens; for a CRF head, the negative log-likelihood summed over
+        sentences per token."""
         crf = self.heads[dataset].crf
         if crf is None: return F.cross_entropy(out.logits[b.mask].float(), b.tags[b.mask])
         return crf.nll(out.logits, b.tags, b.mask).sum() / b.mask.sum()
@@ -211,7 +224,8 @@ class MTM(nn.Module):
         sparse = {id(p) for p in self.sparse_parameters()}
         return [p for p in self.shared.parameters() if p.requires_grad and id(p) not in sparse]
 
-    def head_parameters(self, dataset: str) -> list: return [p for p in self.heads[dataset].parameters() if p.requires_grad]
+    def head_parameters(self, dataset: str) -> list:
+        return [p for p in self.heads[dataset].parameters() if p.requires_grad]
 
 # %% ../nbs/02_models.ipynb #b6cad3c6
 class STM(MTM):
@@ -234,18 +248,21 @@ def _cpu_flags() -> frozenset:
     except OSError: return frozenset()
 
 def native_bf16(device='cpu') -> bool:
-    "Whether `device` computes bfloat16 natively: a CUDA device that supports it, or a CPU with AVX512-BF16 or AMX."
+    """Whether `device` computes bfloat16 natively: a CUDA device that supports it, or a CPU with AVX512-BF16
+    or AMX."""
     device = torch.device(device)
     if device.type == 'cuda': return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     return device.type == 'cpu' and bool({'avx512_bf16', 'amx_bf16'} & _cpu_flags())
 
 def resolve_precision(precision: str, device='cpu') -> str:
     "'fp32' or 'bf16': `precision`, with 'auto' resolved for `device`."
-    if precision not in PRECISIONS: raise ValueError(f'precision must be one of {", ".join(PRECISIONS)}, not {precision!r}')
+    if precision not in PRECISIONS:
+        raise ValueError(f'precision must be one of {", ".join(PRECISIONS)}, not {precision!r}')
     if precision == 'auto': return 'bf16' if native_bf16(device) else 'fp32'
     return precision
 
 def autocast(precision: str, device='cpu'):
     "The autocast context of a resolved `precision` on `device` (a no-op in fp32)."
     device = torch.device(device)
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=resolve_precision(precision, device) == 'bf16')
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=resolve_precision(precision,
+                                                                                       device) == 'bf16')

@@ -44,7 +44,8 @@ def student_name(dataset: str,                 # the student's dataset
     parts = ['student', dataset, 'ensemble' if ensemble else 'single']
     if teacher_type == 'crf': parts.append(f'crf-{distill.crf_targets}')
     parts.append(f'a{distill.alpha:g}')
-    if distill.kind != 'mse' or distill.temperature != 1: parts.append(f'{distill.kind}-T{distill.temperature:g}')
+    if distill.kind != 'mse' or distill.temperature != 1:
+        parts.append(f'{distill.kind}-T{distill.temperature:g}')
     if not distill.mean_bias: parts.append('zero-bias')
     parts += [f'{k}{w:g}' for k, w in sorted(distill.features.items())]
     if init: parts.append('init')

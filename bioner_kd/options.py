@@ -26,7 +26,7 @@ class Option:
     name: str
     expected: str = ''                     # what a good value is, in words (default: the list of choices)
     ok: Callable | None = None             # value -> bool, when the values are not a list
-    choices: tuple | Callable = ()         # the allowed values, or a function that gives them (late-bound lists)
+    choices: tuple | Callable = ()  # the allowed values, or a function that gives them (late-bound lists)
     parse: Callable = str                  # command-line text -> value
 
     def allowed(self) -> tuple: return tuple(self.choices() if callable(self.choices) else self.choices)
@@ -45,7 +45,9 @@ class Option:
 
 # %% ../nbs/02a_options.ipynb #21a7fe9e
 def is_number(v) -> bool: return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
-def is_int(v, low: int = 0) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low
+
+def is_int(v, low: int = 0) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low
 def is_seed(v) -> bool: return is_int(v) and v < 2**32
 def _profiles() -> tuple:
     from bioner_kd.train import PROFILES
@@ -54,39 +56,43 @@ def _is_features(v) -> bool:
     return isinstance(v, dict) and all(k in FEATURE_LAYERS and is_number(w) and w >= 0 for k, w in v.items())
 
 _LAYERS = ', '.join(FEATURE_LAYERS)
-OPTIONS = {o.name: o for o in [
-    Option('profile', choices=_profiles),
-    Option('dataset', f'one of the 15 corpora: {", ".join(DATASETS)}', choices=DATASETS),
-    Option('datasets', "a list of the 15 corpora ([] for the profile's)",
-           lambda v: isinstance(v, (list, tuple)) and all(d in DATASETS for d in v)),
-    Option('seed', 'an integer from 0 to 2**32 - 1', is_seed, parse=int),
-    Option('seeds', 'a non-empty list of integers from 0 to 2**32 - 1',
-           lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(map(is_seed, v))),
-    Option('alpha', 'a number in [0, 1]', lambda v: is_number(v) and 0 <= v <= 1, parse=float),
-    Option('temperature', 'a positive number', lambda v: is_number(v) and v > 0, parse=float),
-    Option('kd_loss', choices=('mse', 'kl')),
-    Option('layer', f'a feature layer: one of {_LAYERS}', choices=FEATURE_LAYERS),
-    Option('weight', 'a feature weight: a number >= 0', lambda v: is_number(v) and v >= 0, parse=float),
-    Option('features', f'a dict {{layer: weight >= 0}} with layers from {_LAYERS}', _is_features),
-    Option('teacher', choices=('single', 'ensemble')),
-    Option('teacher_type', choices=('softmax', 'crf')),
-    Option('teacher_run', "a teacher run name such as 'mtm-seed1'", lambda v: isinstance(v, str) and v.startswith('mtm-')),
-    Option('crf_targets', choices=('emissions', 'marginals')),
-    Option('hidden_states', 'true or false', lambda v: isinstance(v, bool)),
-    Option('init_from_teacher', 'true or false', lambda v: isinstance(v, bool)),
-    Option('mean_bias', 'true or false', lambda v: isinstance(v, bool)),
-    Option('protocol', choices=('paper', 'select')),
-    Option('draw', choices=('uniform', 'proportional')),
-    Option('precision', choices=PRECISIONS),
-    Option('device', "a torch device: 'cpu', 'cuda', 'cuda:<n>' or 'mps'",
-           lambda v: isinstance(v, str) and re.fullmatch(r'cpu|cuda(:\d+)?|mps', v) is not None),
-    Option('epochs', 'an integer >= 1', lambda v: is_int(v, 1), parse=int),
-    Option('batch_size', 'an integer >= 1', lambda v: is_int(v, 1), parse=int),
-    Option('hidden', 'an integer >= 1', lambda v: is_int(v, 1), parse=int),
-    Option('threads', 'an integer >= 1', lambda v: is_int(v, 1), parse=int),
-    Option('lr', 'a positive number', lambda v: is_number(v) and v > 0, parse=float),
-    Option('max_sentences', 'an integer >= 1, or None for all', lambda v: v is None or is_int(v, 1), parse=int),
-]}
+OPTIONS = {
+    o.name: o for o in [
+        Option('profile', choices=_profiles),
+        Option('dataset', f'one of the 15 corpora: {", ".join(DATASETS)}', choices=DATASETS),
+        Option('datasets', "a list of the 15 corpora ([] for the profile's)",
+               lambda v: isinstance(v, (list, tuple)) and all(d in DATASETS for d in v)),
+        Option('seed', 'an integer from 0 to 2**32 - 1', is_seed, parse=int),
+        Option('seeds', 'a non-empty list of integers from 0 to 2**32 - 1',
+               lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(map(is_seed, v))),
+        Option('alpha', 'a number in [0, 1]', lambda v: is_number(v) and 0 <= v <= 1, parse=float),
+        Option('temperature', 'a positive number', lambda v: is_number(v) and v > 0, parse=float),
+        Option('kd_loss', choices=('mse', 'kl')),
+        Option('layer', f'a feature layer: one of {_LAYERS}', choices=FEATURE_LAYERS),
+        Option('weight', 'a feature weight: a number >= 0', lambda v: is_number(v) and v >= 0, parse=float),
+        Option('features', f'a dict {{layer: weight >= 0}} with layers from {_LAYERS}', _is_features),
+        Option('teacher', choices=('single', 'ensemble')),
+        Option('teacher_type', choices=('softmax', 'crf')),
+        Option('teacher_run', "a teacher run name such as 'mtm-seed1'",
+               lambda v: isinstance(v, str) and v.startswith('mtm-')),
+        Option('crf_targets', choices=('emissions', 'marginals')),
+        Option('hidden_states', 'true or false', lambda v: isinstance(v, bool)),
+        Option('init_from_teacher', 'true or false', lambda v: isinstance(v, bool)),
+        Option('mean_bias', 'true or false', lambda v: isinstance(v, bool)),
+        Option('protocol', choices=('paper', 'select')),
+        Option('draw', choices=('uniform', 'proportional')),
+        Option('precision', choices=PRECISIONS),
+        Option('device', "a torch device: 'cpu', 'cuda', 'cuda:<n>' or 'mps'",
+               lambda v: isinstance(v, str) and re.fullmatch(r'cpu|cuda(:\d+)?|mps', v) is not None),
+        Option('epochs', 'an integer >= 1', lambda v: is_int(v, 1), parse=int),
+        Option('batch_size', 'an integer >= 1', lambda v: is_int(v, 1), parse=int),
+        Option('hidden', 'an integer >= 1', lambda v: is_int(v, 1), parse=int),
+        Option('threads', 'an integer >= 1', lambda v: is_int(v, 1), parse=int),
+        Option('lr', 'a positive number', lambda v: is_number(v) and v > 0, parse=float),
+        Option('max_sentences', 'an integer >= 1, or None for all', lambda v: v is None or is_int(v, 1),
+               parse=int),
+    ]
+}
 
 # %% ../nbs/02a_options.ipynb #1b5e45a7
 def option(name: str) -> Option:
@@ -95,12 +101,14 @@ def option(name: str) -> Option:
     return OPTIONS[name]
 
 def check(name: str, value, as_: str | None = None):
-    "`value` if the option `name` allows it, else an `OptionError` (naming it `as_` when the caller calls it so)."
+    """`value` if the option `name` allows it, else an `OptionError` (naming it `as_` when the caller calls it
+    so)."""
     o = option(name)
     return (o if as_ is None else Option(as_, o.describe(), o.accepts)).check(value)
 
 def check_options(where: str = '', **values) -> dict:
-    "`values` ({option: value}) if every one is allowed, else one `OptionError` naming every bad one (after `where`)."
+    """`values` ({option: value}) if every one is allowed, else one `OptionError` naming every bad one (after
+    `where`)."""
     bad = []
     for k, v in values.items():
         try: check(k, v)
@@ -115,7 +123,8 @@ def choices(name: str) -> tuple:
     return option(name).allowed()
 
 def arg_type(name: str) -> Callable:
-    "An `argparse` `type` for the option `name`: the text parsed and checked, or an `ArgumentTypeError` saying why."
+    """An `argparse` `type` for the option `name`: the text parsed and checked, or an `ArgumentTypeError`
+    saying why."""
     o = option(name)
     def parse(text: str):
         try: value = o.parse(text)
@@ -129,5 +138,6 @@ def feature_arg(text: str) -> tuple:
     "A command-line feature `LAYER=WEIGHT` as a checked pair (layer, weight)."
     layer, sep, weight = text.partition('=')
     if not sep: raise argparse.ArgumentTypeError(f'{text!r}: expected LAYER=WEIGHT, e.g. shared=1')
-    if not option('layer').accepts(layer): raise argparse.ArgumentTypeError(f'{text!r}: expected {option("layer").describe()}')
+    if not option('layer').accepts(layer):
+        raise argparse.ArgumentTypeError(f'{text!r}: expected {option("layer").describe()}')
     return layer, arg_type('weight')(weight)

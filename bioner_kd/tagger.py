@@ -26,8 +26,9 @@ __all__ = ['TOKEN_STYLES', 'TOKENISATION', 'token_style', 'sentence_starts', 'To
 _DELIMITERS = r'()\[\]{},;:"=<>%'
 TOKEN_STYLES = {
     'split': regex.compile(r'[\p{L}\p{N}\p{M}]+|\S'),
-    'genia': regex.compile(rf"'s(?=[\s{_DELIMITERS}]|\Z)"
-                           rf"|[^\s{_DELIMITERS}]+?(?='s(?:[\s{_DELIMITERS}]|\Z)|\.\s*\Z|[\s{_DELIMITERS}]|\Z)|\S"),
+    'genia': regex.compile(
+        rf"'s(?=[\s{_DELIMITERS}]|\Z)"
+        rf"|[^\s{_DELIMITERS}]+?(?='s(?:[\s{_DELIMITERS}]|\Z)|\.\s*\Z|[\s{_DELIMITERS}]|\Z)|\S"),
 }
 TOKENISATION = {'JNLPBA': 'genia'}      # the corpora not tokenised in the `split` style
 
@@ -47,7 +48,8 @@ class Tokens(NamedTuple):
 
 def tokenise(text: str, style: str = 'split', sentences: bool = True) -> Tokens:
     "The tokens of `text` in `style`, in sentences (or, with `sentences=False`, as one sentence)."
-    if style not in TOKEN_STYLES: raise ValueError(f'unknown token style {style!r}; the styles are {", ".join(TOKEN_STYLES)}')
+    if style not in TOKEN_STYLES:
+        raise ValueError(f'unknown token style {style!r}; the styles are {", ".join(TOKEN_STYLES)}')
     starts = sentence_starts(text) if sentences else []
     bounds = [0, *starts[1:], len(text)]
     spans, offsets = [], [0]
@@ -57,12 +59,15 @@ def tokenise(text: str, style: str = 'split', sentences: bool = True) -> Tokens:
     return Tokens(np.array(spans, dtype=np.int64).reshape(-1, 2), np.array(offsets, dtype=np.int64))
 
 # %% ../nbs/04a_tagger.ipynb #58eb8a4e
-_ASCII = str.maketrans({'\u2010': '-', '\u2011': '-', '\u2012': '-', '\u2013': '-', '\u2014': '-', '\u2212': '-',
-                        '\u2018': "'", '\u2019': "'", '\u201c': '"', '\u201d': '"', '\u00d7': 'x', '\u00b5': 'micro'})
+_ASCII = str.maketrans({
+    '\u2010': '-', '\u2011': '-', '\u2012': '-', '\u2013': '-', '\u2014': '-', '\u2212': '-', '\u2018': "'",
+    '\u2019': "'", '\u201c': '"', '\u201d': '"', '\u00d7': 'x', '\u00b5': 'micro'
+})
 
 @functools.lru_cache(maxsize=1 << 16)
 def token_form(token: str) -> str:
-    "What the model reads for `token`: the corpora's ASCII spelling (Greek letters by name, no accents, ASCII dashes)."
+    """What the model reads for `token`: the corpora's ASCII spelling (Greek letters by name, no accents,
+    ASCII dashes)."""
     if token.isascii(): return token
     out = []
     for c in unicodedata.normalize('NFKD', token.translate(_ASCII)):
@@ -77,7 +82,8 @@ def token_form(token: str) -> str:
 _ATTACH_LEFT, _ATTACH_RIGHT, _ATTACH_BOTH = set(',.;:)]}%'), set('([{'), set('-/')
 
 def rejoin(tokens, attach: bool = True) -> tuple:
-    "A text from `tokens` and each token's span: single spaces, or with `attach` punctuation attached as in running text."
+    """A text from `tokens` and each token's span: single spaces, or with `attach` punctuation attached as in
+    running text."""
     text, spans = '', []
     for i, t in enumerate(tokens):
         prev = tokens[i - 1] if i else None
@@ -89,9 +95,13 @@ def rejoin(tokens, attach: bool = True) -> tuple:
     return text, spans
 
 def raw_documents(dataset: str, split: str = 'test', sentences: int = 10) -> list:
-    "Raw text rebuilt from a corpus split: every `sentences` sentences, rejoined with punctuation attached, as one document."
+    """Raw text rebuilt from a corpus split: every `sentences` sentences, rejoined with punctuation attached,
+    as one document."""
     sents = load_split(dataset, split)
-    return [' '.join(rejoin(s.tokens)[0] for s in sents[i:i + sentences]) for i in range(0, len(sents), sentences)]
+    return [
+        ' '.join(rejoin(s.tokens)[0] for s in sents[i:i + sentences])
+        for i in range(0, len(sents), sentences)
+    ]
 
 # %% ../nbs/04a_tagger.ipynb #5837d479
 class Entity(NamedTuple):
@@ -102,15 +112,17 @@ class Entity(NamedTuple):
     text: str
 
 def entity_spans(ids: np.ndarray, tagset, sentences: np.ndarray) -> tuple:
-    "The entities of flat tag ids (sentence s is `ids[sentences[s]:sentences[s+1]]`): first tokens, last tokens, types."
+    """The entities of flat tag ids (sentence s is `ids[sentences[s]:sentences[s+1]]`): first tokens, last
+    tokens, types."""
     ids = np.asarray(ids, dtype=np.int64)
     types = sorted({t[2:] for t in tagset if t != 'O'})
     type_of = np.array([types.index(t[2:]) if t != 'O' else -1 for t in tagset], dtype=np.int64)
     typ, inside = type_of[ids], np.array([t.startswith('I-') for t in tagset], dtype=bool)[ids]
     first, starts = np.zeros(len(ids), dtype=bool), np.asarray(sentences)[:-1]
-    first[starts[starts < len(ids)]] = True                     # (an empty sentence starts where the next one does)
+    first[starts[starts < len(ids)]] = True  # (an empty sentence starts where the next one does)
     prev = np.concatenate([[-1], typ[:-1]])
-    continues = (typ >= 0) & inside & (prev == typ) & ~first     # an I- tag of the type of the token before, same sentence
+    continues = (typ >= 0) & inside & (
+        prev == typ) & ~first  # an I- tag of the type of the token before, same sentence
     begins = (typ >= 0) & ~continues
     ends = (typ >= 0) & ~np.append(continues[1:], False)
     starts = np.flatnonzero(begins)
@@ -144,15 +156,18 @@ def _chunks(texts: list, chars: int):
 
 # %% ../nbs/04a_tagger.ipynb #d0370ce3
 class Tagger:
-    "Tags raw text with a trained STM, student, or an MTM's head for `dataset`: `tagger(text)` gives its entities."
+    """Tags raw text with a trained STM, student, or an MTM's head for `dataset`: `tagger(text)` gives its
+    entities."""
     def __init__(self, model, dataset: str | None = None,
                  batch_size: int = 64,          # sentences per batch
                  chunk_chars: int = 100_000):   # characters of documents tokenised and tagged at a time
         names = ', '.join(model.tagsets)
         if dataset is None and len(model.tagsets) > 1:
-            raise ValueError(f'this model tags {len(model.tagsets)} datasets: say which one with dataset= ({names})')
+            raise ValueError(
+                f'this model tags {len(model.tagsets)} datasets: say which one with dataset= ({names})')
         dataset = dataset or next(iter(model.tagsets))
-        if dataset not in model.tagsets: raise ValueError(f'this model does not tag {dataset!r}: it tags {names}')
+        if dataset not in model.tagsets:
+            raise ValueError(f'this model does not tag {dataset!r}: it tags {names}')
         self.model, self.dataset, self.style = model.eval(), dataset, token_style(dataset)
         self.tagset, self.batch_size, self.chunk_chars = model.tagsets[dataset], batch_size, chunk_chars
 
@@ -161,7 +176,9 @@ class Tagger:
         "The tagger of the model file `path` (an MTM's: of its head for `dataset`)."
         return cls(load_checkpoint(path, device), dataset, **kwargs)
 
-    def __repr__(self): return f'Tagger({type(self.model).__name__} {getattr(self.model, "meta", {}).get("run", "")!r}, {self.dataset}, {self.style} tokens)'
+    def __repr__(self):
+        run = getattr(self.model, 'meta', {}).get('run', '')
+        return f'Tagger({type(self.model).__name__} {run!r}, {self.dataset}, {self.style} tokens)'
 
     def __call__(self, text: str) -> list:
         "The entities of `text`."
@@ -177,8 +194,8 @@ class Tagger:
         if bad := [t for t in texts if not isinstance(t, str)]:
             raise TypeError(f'a Tagger tags str documents, not {type(bad[0]).__name__}')
         out = []
-        with tqdm(total=sum(map(len, texts)), unit='char', unit_scale=True, desc=f'tag {self.dataset}', disable=not progress,
-                  delay=1, leave=False) as bar:
+        with tqdm(total=sum(map(len, texts)), unit='char', unit_scale=True, desc=f'tag {self.dataset}',
+                  disable=not progress, delay=1, leave=False) as bar:
             for chunk in _chunks(texts, self.chunk_chars):
                 out += self._tag(chunk); bar.update(sum(map(len, chunk)))
         return out
@@ -187,19 +204,22 @@ class Tagger:
         tokens = [tokenise(t, self.style) for t in texts]
         forms = [token_form(text[a:b]) for text, tk in zip(texts, tokens) for a, b in tk.spans.tolist()]
         starts = np.cumsum([0] + [len(tk.spans) for tk in tokens])
-        bounds = np.concatenate([tk.sentences[:-1] + s for tk, s in zip(tokens, starts)] + [starts[-1:]]).tolist()
+        firsts = [tk.sentences[:-1] + s for tk, s in zip(tokens, starts)]
+        bounds = np.concatenate(firsts + [starts[-1:]]).tolist()
         sentences = [Sentence(tuple(forms[a:b]), ('O',) * (b - a)) for a, b in zip(bounds[:-1], bounds[1:])]
         enc = encode_split(sentences, self.model.words, self.model.chars, self.tagset)
-        ids = predict_ids(self.model, enc, self.dataset, self.batch_size, next(self.model.parameters()).device)
+        ids = predict_ids(self.model, enc, self.dataset, self.batch_size,
+                          next(self.model.parameters()).device)
         return [TaggedDocument(text, tk, ids[a:b], self.tagset)
                 for text, tk, a, b in zip(texts, tokens, starts[:-1].tolist(), starts[1:].tolist())]
 
 # %% ../nbs/04a_tagger.ipynb #0e50645d
 def tagging_speed(tagger: Tagger, texts: list, threads: int = 1, repeats: int = 3) -> dict:
-    "Tokens per second of `tagger` on the raw `texts`, tokenisation and entities included, on `threads` torch threads."
+    """Tokens per second of `tagger` on the raw `texts`, tokenisation and entities included, on `threads`
+    torch threads."""
     old = torch.get_num_threads()
     torch.set_num_threads(threads)
-    def best(fn) -> float:                          # the fastest of `repeats` runs: the least disturbed by other work
+    def best(fn) -> float:  # the fastest of `repeats` runs: the least disturbed by other work
         times = []
         for _ in range(repeats):
             start = time.perf_counter(); fn(); times.append(time.perf_counter() - start)
@@ -211,15 +231,18 @@ def tagging_speed(tagger: Tagger, texts: list, threads: int = 1, repeats: int = 
     finally:
         torch.set_num_threads(old)
     tokens = sum(len(tokenise(t, tagger.style).spans) for t in texts)
-    return dict(model=type(tagger.model).__name__, dataset=tagger.dataset, hidden=tagger.model.cfg.hidden, threads=threads,
-                documents=len(texts), characters=sum(map(len, texts)), tokens=tokens, seconds=round(seconds, 3),
-                tokens_per_s=round(tokens / seconds), tokenising_share=round(tokenising / seconds, 3))
+    return dict(model=type(tagger.model).__name__, dataset=tagger.dataset, hidden=tagger.model.cfg.hidden,
+                threads=threads, documents=len(texts), characters=sum(map(len, texts)), tokens=tokens,
+                seconds=round(seconds, 3), tokens_per_s=round(tokens / seconds),
+                tokenising_share=round(tokenising / seconds, 3))
 
 # %% ../nbs/04a_tagger.ipynb #fecf0cb6
 def highlight_html(text: str, entities: list, gold: list = ()) -> str:
-    "HTML of `text` with `entities` highlighted and the `gold` entities (if any) underlined, each titled with its type."
+    """HTML of `text` with `entities` highlighted and the `gold` entities (if any) underlined, each titled
+    with its type."""
     import html
-    marks = np.zeros((2, len(text)), dtype=np.int64)     # per character: 1 + index of its entity, of its gold entity
+    marks = np.zeros((2, len(text)),
+                     dtype=np.int64)  # per character: 1 + index of its entity, of its gold entity
     for row, ents in enumerate((entities, gold)):
         for i, e in enumerate(ents): marks[row, e.start:e.end] = i + 1
     cuts = [0, *(np.flatnonzero((marks[:, 1:] != marks[:, :-1]).any(0)) + 1).tolist(), len(text)]
@@ -227,6 +250,7 @@ def highlight_html(text: str, entities: list, gold: list = ()) -> str:
     for a, b in zip(cuts[:-1], cuts[1:]):
         piece, (p, g) = html.escape(text[a:b]), marks[:, a] if a < len(text) else (0, 0)
         style = ('background:#ffe08a;' if p else '') + ('border-bottom:2px solid #1a7f37;' if g else '')
-        title = ' / '.join(x for x in (f'predicted {entities[p - 1].type}' if p else '', f'gold {gold[g - 1].type}' if g else '') if x)
+        title = ' / '.join(x for x in (f'predicted {entities[p - 1].type}' if p else '',
+                                       f'gold {gold[g - 1].type}' if g else '') if x)
         out.append(f'<span style="{style}" title="{title}">{piece}</span>' if style else piece)
     return '<div style="white-space:pre-wrap;line-height:1.9">' + ''.join(out) + '</div>'

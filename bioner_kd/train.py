@@ -15,9 +15,9 @@ import torch
 from tqdm.auto import tqdm
 
 import bioner_kd
-from .data import (CORPORA, DATASETS, SPLITS, EncodedSplit, atomic_path, atomic_write_text, corpus_char_vocab,
-                            encode_split, file_digests, length_batches, load_split, make_batch, subsample,
-                            train_devel_digests, Vocab)
+from .data import (CORPORA, DATASETS, SPLITS, EncodedSplit, atomic_path, atomic_write_text,
+                            corpus_char_vocab, encode_split, file_digests, length_batches, load_split,
+                            make_batch, subsample, train_devel_digests, Vocab)
 from .embeddings import Word2VecConfig, get_embeddings
 from .models import MTM, STM, ModelConfig, autocast, resolve_precision
 from .names import mtm_kind, mtm_name, stm_name
@@ -44,7 +44,7 @@ class TrainConfig:
     lr: float = 1e-3
     adam_beta1: float = 0.9                # Adam's momentum (the fast profiles lower it: see below)
     clip: float = 5.0                      # gradient norm
-    protocol: str = 'paper'                # 'paper': train+devel, fixed epochs; 'select': train, best devel epoch
+    protocol: str = 'paper'  # 'paper': train+devel, fixed epochs; 'select': train, best devel epoch
     draw: str = 'uniform'                  # MTM dataset draws: 'uniform' or 'proportional' to size
     max_train_sentences: int | None = None # per dataset (the scale profiles' subsets)
     max_test_sentences: int | None = None  # per dataset, for test and devel
@@ -60,12 +60,15 @@ class TrainConfig:
     def __post_init__(self):
         if isinstance(self.model, dict): self.model = ModelConfig(**self.model)
         if isinstance(self.embeddings, dict): self.embeddings = Word2VecConfig(**self.embeddings)
-        check_options(seed=self.seed, epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, protocol=self.protocol,
-                      draw=self.draw, threads=self.threads, precision=self.precision)   # errors here, not at the first step
-        for n in ('max_train_sentences', 'max_test_sentences'): check('max_sentences', getattr(self, n), as_=n)
+        check_options(seed=self.seed, epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
+                      protocol=self.protocol, draw=self.draw, threads=self.threads,
+                      precision=self.precision)  # errors here, not at the first step
+        for n in ('max_train_sentences', 'max_test_sentences'):
+            check('max_sentences', getattr(self, n), as_=n)
 
     def options(self) -> dict:
-        "The configuration as recorded: without the display-only `progress`, with `precision` as it runs here."
+        """The configuration as recorded: without the display-only `progress`, with `precision` as it runs
+        here."""
         d = asdict(self); d.pop('progress')
         d['precision'] = resolve_precision(self.precision, self.device)
         return d
@@ -78,11 +81,14 @@ def check_device(device: str):
     "Raise `DeviceUnavailable`, before any work is done, when `device` is not usable here."
     d = torch.device(device)
     if d.type == 'cuda' and not torch.cuda.is_available():
-        build = 'a CPU-only build' if torch.version.cuda is None else f'built for CUDA {torch.version.cuda}, but no GPU is visible'
-        raise DeviceUnavailable(f'this run needs the device {device!r}, and torch {torch.__version__} here is {build}: '
-                                f'run it on the CPU with --device cpu, or on a machine with a GPU')
+        cuda = torch.version.cuda
+        build = 'a CPU-only build' if cuda is None else f'built for CUDA {cuda}, but no GPU is visible'
+        raise DeviceUnavailable(
+            f'this run needs the device {device!r}, and torch {torch.__version__} here is {build}: '
+            f'run it on the CPU with --device cpu, or on a machine with a GPU')
     if d.type == 'cuda' and d.index is not None and d.index >= torch.cuda.device_count():
-        raise DeviceUnavailable(f'this run needs {device!r}, but only {torch.cuda.device_count()} GPU(s) are visible')
+        raise DeviceUnavailable(
+            f'this run needs {device!r}, but only {torch.cuda.device_count()} GPU(s) are visible')
 
 # %% ../nbs/03_train.ipynb #3f593f19
 @dataclass(frozen=True)
@@ -111,7 +117,7 @@ class Profile:
     keep_student_checkpoints: bool = True   # STM and student checkpoints (teachers' are always kept)
     device: str = 'cpu'
     precision: str = 'auto'         # 'auto', 'fp32' or 'bf16'
-    init_alphas: tuple = ()         # alphas whose students start from their teacher's weights (see `05_distill`)
+    init_alphas: tuple = ()  # alphas whose students start from their teacher's weights (see `05_distill`)
 
     @property
     def scope_2021(self) -> tuple:
@@ -121,27 +127,32 @@ class Profile:
 
     def train_config(self, kind: str, seed: int, **overrides) -> TrainConfig:
         "The `TrainConfig` of a run of `kind` ('mtm', 'stm' or 'student') in this profile, with overrides."
-        cfg = TrainConfig(profile=self.name, seed=seed, epochs=self.mtm_epochs if kind == 'mtm' else self.epochs,
+        cfg = TrainConfig(profile=self.name, seed=seed,
+                          epochs=self.mtm_epochs if kind == 'mtm' else self.epochs,
                           batch_size=self.batch_size, lr=self.lr, adam_beta1=self.adam_beta1,
-                          max_train_sentences=self.max_train_sentences, max_test_sentences=self.max_test_sentences,
-                          device=self.device, precision=self.precision, model=self.model, embeddings=self.embeddings)
+                          max_train_sentences=self.max_train_sentences,
+                          max_test_sentences=self.max_test_sentences, device=self.device,
+                          precision=self.precision, model=self.model, embeddings=self.embeddings)
         return apply_overrides(cfg, overrides)
 
 # %% ../nbs/03_train.ipynb #b0cc0e20
 PROFILES = {p.name: p for p in [
     Profile('smoke', 'three datasets, 200 sentences, tiny networks: the whole grid in minutes (CI)',
             datasets=('BioNLP13GE', 'ExPTM', 'NCBI'), seeds=(1, 2), teacher_seeds=(1, 2),
-            max_train_sentences=200, max_test_sentences=200, epochs=8, mtm_epochs=8, batch_size=8, lr=5e-3, adam_beta1=0.5,
-            model=ModelConfig(char_dim=8, char_hidden=8, hidden=16, task_hidden=16),
+            max_train_sentences=200, max_test_sentences=200, epochs=8, mtm_epochs=8, batch_size=8, lr=5e-3,
+            adam_beta1=0.5, model=ModelConfig(char_dim=8, char_hidden=8, hidden=16, task_hidden=16),
             embeddings=Word2VecConfig(dim=32, epochs=1), feature_seeds=(1,), keep_student_checkpoints=False),
     Profile('quick', 'all 15 datasets, 400-sentence subsets, small networks, 2 seeds, 3-MTM ensemble, '
             'the 2021 analyses on 5 datasets: under 30 minutes on 2 cores',
             datasets=DATASETS, seeds=(1, 2), teacher_seeds=(1, 2, 3),
-            max_train_sentences=400, max_test_sentences=500, epochs=10, mtm_epochs=15, batch_size=16, lr=5e-3, adam_beta1=0.5,
+            max_train_sentences=400, max_test_sentences=500, epochs=10, mtm_epochs=15, batch_size=16, lr=5e-3,
+            adam_beta1=0.5,
             model=ModelConfig(char_dim=16, char_hidden=16, hidden=50, task_hidden=50, dropout=0.1),
             embeddings=Word2VecConfig(dim=100, epochs=3), feature_seeds=(1,),
-            feature_datasets=('BC5CDR', 'BioNLP13CG', 'CRAFT', 'JNLPBA', 'NCBI'), keep_student_checkpoints=False),
-    Profile('cpu', 'all 15 datasets, 2000-sentence subsets, the default sizes, 3 seeds, 3-MTM ensemble: hours on a CPU',
+            feature_datasets=('BC5CDR', 'BioNLP13CG', 'CRAFT', 'JNLPBA', 'NCBI'),
+            keep_student_checkpoints=False),
+    Profile('cpu', 'all 15 datasets, 2000-sentence subsets, the default sizes, 3 seeds, 3-MTM ensemble: '
+            'hours on a CPU',
             datasets=DATASETS, seeds=(1, 2, 3), teacher_seeds=(1, 2, 3),
             max_train_sentences=2000, max_test_sentences=None, epochs=20, mtm_epochs=20,
             model=ModelConfig(), embeddings=Word2VecConfig()),
@@ -149,11 +160,12 @@ PROFILES = {p.name: p for p in [
             datasets=DATASETS, seeds=(1, 2, 3, 4, 5), teacher_seeds=(1, 2, 3, 4, 5),
             max_train_sentences=None, max_test_sentences=None, epochs=15, mtm_epochs=15,
             model=ModelConfig(hidden=200, task_hidden=200), embeddings=Word2VecConfig(), device='cuda'),
-    Profile('full', "the paper's protocol on the full corpora at hidden 100: seed 1, a 3-MTM ensemble, students at "
-            "α = 0 and 0.5 of both teachers and at α = 1 started from the teacher, no 2021 analyses: hours on 2 cores",
-            datasets=DATASETS, seeds=(1,), teacher_seeds=(1, 2, 3), max_train_sentences=None, max_test_sentences=None,
-            epochs=15, mtm_epochs=15, model=ModelConfig(), embeddings=Word2VecConfig(), init_alphas=(1.0,),
-            feature_datasets=(), feature_seeds=()),
+    Profile('full', "the paper's protocol on the full corpora at hidden 100: seed 1, a 3-MTM ensemble, "
+            "students at α = 0 and 0.5 of both teachers and at α = 1 started from the teacher, no 2021 "
+            "analyses: hours on 2 cores",
+            datasets=DATASETS, seeds=(1,), teacher_seeds=(1, 2, 3), max_train_sentences=None,
+            max_test_sentences=None, epochs=15, mtm_epochs=15, model=ModelConfig(),
+            embeddings=Word2VecConfig(), init_alphas=(1.0,), feature_datasets=(), feature_seeds=()),
 ]}
 
 def get_profile(name: str) -> Profile:
@@ -183,10 +195,12 @@ class TaskData:
     devel: EncodedSplit | None = None
 
 def task_sentences(dataset: str, cfg: TrainConfig) -> dict:
-    "The sentences of a run: `train` (train+devel under the paper protocol), `test`, and `devel` under `select`."
+    """The sentences of a run: `train` (train+devel under the paper protocol), `test`, and `devel` under
+    `select`."""
     n, m = cfg.max_train_sentences, cfg.max_test_sentences
     if cfg.protocol == 'paper':
-        out = dict(train=subsample(load_split(dataset, 'train') + load_split(dataset, 'devel'), n, f'{dataset}/train+devel'))
+        out = dict(train=subsample(
+            load_split(dataset, 'train') + load_split(dataset, 'devel'), n, f'{dataset}/train+devel'))
     else:
         out = dict(train=subsample(load_split(dataset, 'train'), n, f'{dataset}/train'),
                    devel=subsample(load_split(dataset, 'devel'), m, f'{dataset}/devel'))
@@ -205,10 +219,13 @@ def load_task_data(dataset: str,
 
 # %% ../nbs/03_train.ipynb #8a6ac4bb
 def run_inputs(cfg: TrainConfig, datasets, sentences: dict | None = None) -> tuple:
-    "The embeddings, char vocabulary and encoded data of a run; `sentences` ({dataset: splits}) when already read."
+    """The embeddings, char vocabulary and encoded data of a run; `sentences` ({dataset: splits}) when already
+    read."""
     emb = get_embeddings(cfg.embeddings_file, cfg.embeddings, verbose=cfg.progress)
     chars = corpus_char_vocab()
-    return emb, chars, {d: load_task_data(d, cfg, emb.words, chars, (sentences or {}).get(d)) for d in datasets}
+    return emb, chars, {
+        d: load_task_data(d, cfg, emb.words, chars, (sentences or {}).get(d)) for d in datasets
+    }
 
 # %% ../nbs/03_train.ipynb #7071597b
 class TrainingDiverged(RuntimeError):
@@ -217,7 +234,8 @@ class TrainingDiverged(RuntimeError):
 DIVERGENCE_FACTOR, DIVERGENCE_WINDOW = 10.0, 20
 
 def draw_schedule(batches: dict, draw: str, rng: np.random.Generator) -> list:
-    "The (dataset, batch) steps of one epoch: uniform draws over datasets, or every batch once in random order."
+    """The (dataset, batch) steps of one epoch: uniform draws over datasets, or every batch once in random
+    order."""
     if draw == 'proportional':
         steps = [(d, b) for d, bs in batches.items() for b in bs]
         return [steps[i] for i in rng.permutation(len(steps))]
@@ -231,10 +249,12 @@ def draw_schedule(batches: dict, draw: str, rng: np.random.Generator) -> list:
 
 # %% ../nbs/03_train.ipynb #e1b90468
 def make_optimizers(model, datasets, cfg: TrainConfig) -> dict:
-    "Per dataset, its optimizers: Adam over the dense shared and head parameters, and SparseAdam over the embedding."
+    """Per dataset, its optimizers: Adam over the dense shared and head parameters, and SparseAdam over the
+    embedding."""
     sparse = model.sparse_parameters()
     adam = dict(lr=cfg.lr, betas=(cfg.adam_beta1, 0.999))
-    shared = torch.optim.SparseAdam(sparse, **adam) if sparse and not cfg.per_task_embedding_optimizer else None
+    shared = (torch.optim.SparseAdam(sparse, **adam) if sparse and not cfg.per_task_embedding_optimizer
+              else None)
     return {d: [torch.optim.Adam(model.shared_parameters() + model.head_parameters(d), foreach=True, **adam)]
                + ([shared or torch.optim.SparseAdam(sparse, **adam)] if sparse else []) for d in datasets}
 
@@ -245,7 +265,8 @@ def train_step(model,
                precision: str,    # 'fp32' or 'bf16', resolved
                clip: float,       # the largest norm of the dense gradients
                loss_fn=None) -> float:  # (model, output, batch, dataset) -> loss, instead of the model's own
-    "One step on batch `b` of `dataset`: forward in `precision` (resolved), float32 loss, backward, clip, step."
+    """One step on batch `b` of `dataset`: forward in `precision` (resolved), float32 loss, backward, clip,
+    step."""
     with autocast(precision, b.words.device): out = model(b, dataset)
     loss = loss_fn(model, out, b, dataset) if loss_fn else model.loss(out, b, dataset)
     value = loss.item()         # the one host sync of a step
@@ -257,23 +278,26 @@ def train_step(model,
     return value
 
 class _DivergenceCheck:
-    "Raises `TrainingDiverged` when a step's loss is not finite or the windowed mean outgrows the first step's."
+    """Raises `TrainingDiverged` when a step's loss is not finite or the windowed mean outgrows the first
+    step's."""
     def __init__(self, desc: str, cfg: TrainConfig):
         self.desc, self.cfg, self.first, self.window, self.peak = desc, cfg, None, [], 0.0
 
     def __call__(self, value: float, epoch: int, step: int, dataset: str):
         where = f'at epoch {epoch + 1}, step {step + 1} (dataset {dataset}, lr {self.cfg.lr:g})'
         if not math.isfinite(value):
-            raise TrainingDiverged(f'{self.desc} diverged: the loss is {value} {where}; stopped, no record written')
+            raise TrainingDiverged(
+                f'{self.desc} diverged: the loss is {value} {where}; stopped, no record written')
         if self.first is None: self.first = max(value, 1e-12)
         self.window = (self.window + [value])[-DIVERGENCE_WINDOW:]
         if len(self.window) < DIVERGENCE_WINDOW: return
         mean = sum(self.window) / len(self.window)
         self.peak = max(self.peak, mean / self.first)
         if mean > DIVERGENCE_FACTOR * self.first:
-            raise TrainingDiverged(f'{self.desc} diverged: the loss grew from {self.first:.3g} (first step) to '
-                                   f'{mean:.3g} (mean of the last {DIVERGENCE_WINDOW} steps) {where}; '
-                                   f'stopped, no record written')
+            raise TrainingDiverged(
+                f'{self.desc} diverged: the loss grew from {self.first:.3g} (first step) to '
+                f'{mean:.3g} (mean of the last {DIVERGENCE_WINDOW} steps) {where}; '
+                f'stopped, no record written')
 
 def fit(model,             # an MTM or an STM (`02_models`)
         data: dict,        # {dataset: `TaskData`}
@@ -291,7 +315,9 @@ def fit(model,             # an MTM or an STM (`02_models`)
     for epoch in range(cfg.epochs):
         model.train()
         start = time.time()
-        batches = {d: length_batches(t.train.lengths, cfg.batch_size, cfg.seed, epoch) for d, t in data.items()}
+        batches = {
+            d: length_batches(t.train.lengths, cfg.batch_size, cfg.seed, epoch) for d, t in data.items()
+        }
         total = 0.0
         steps = draw_schedule(batches, cfg.draw, rng)
         for i, (d, idx) in enumerate(tqdm(steps, desc=f'{desc} epoch {epoch + 1}/{cfg.epochs}', leave=False,
@@ -303,8 +329,8 @@ def fit(model,             # an MTM or an STM (`02_models`)
         train_seconds += time.time() - start
         entry = dict(epoch=epoch + 1, loss=total / max(len(steps), 1))
         if cfg.protocol == 'select':
-            entry['devel_f1'] = float(np.mean([evaluate(model, t.devel, d, device=device, precision=precision)['f1']
-                                               for d, t in data.items()]))
+            entry['devel_f1'] = float(np.mean([evaluate(model, t.devel, d, device=device,
+                                                        precision=precision)['f1'] for d, t in data.items()]))
             if entry['devel_f1'] > best:
                 best = entry['devel_f1']
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -326,12 +352,17 @@ class ModelFileError(ValueError):
     "A file that is not a model file of this package; it was read as bytes only, never unpickled."
 
 def save_checkpoint(model, path, **meta) -> Path:
-    "Save `model` to `path` (`<name>.safetensors`) atomically: weights as tensors; config, vocabularies, tag sets, `meta` as JSON."
+    """Save `model` to `path` (`<name>.safetensors`) atomically: weights as tensors; config, vocabularies, tag
+    sets, `meta` as JSON."""
     from safetensors.torch import save_file
     path = Path(path)
     if path.suffix != MODEL_SUFFIX: raise ValueError(f'{path}: a model file name must end in {MODEL_SUFFIX}')
-    header = dict(bioner_kd=MODEL_FORMAT, **{k: json.dumps(v, default=str) for k, v in zip(_HEADER, (
-        type(model).__name__, asdict(model.cfg), model.words.itos[2:], model.chars.itos[2:], model.tagsets, meta))})
+    header = dict(
+        bioner_kd=MODEL_FORMAT, **{
+            k: json.dumps(v, default=str)
+            for k, v in zip(_HEADER, (type(model).__name__, asdict(model.cfg), model.words.itos[2:],
+                                      model.chars.itos[2:], model.tagsets, meta))
+        })
     tensors = {k: v.detach().to('cpu').contiguous() for k, v in model.state_dict().items()}
     with atomic_path(path) as tmp: save_file(tensors, tmp, metadata=header)
     return path
@@ -341,19 +372,22 @@ def read_model_header(path: Path) -> dict:
     from safetensors import safe_open
     with open(path, 'rb') as f: head = f.read(9)
     if head[:1] == b'\x80' or head[:4] == b'PK\x03\x04':
-        raise ModelFileError(f'{path} is a pickle (a torch.save checkpoint, such as the .pt files of bioner-kd before '
-                             f'0.2): refused, since loading a pickle can run any code; train the model again to get '
-                             f'a {MODEL_SUFFIX} file')
+        raise ModelFileError(
+            f'{path} is a pickle (a torch.save checkpoint, such as the .pt files of bioner-kd before '
+            f'0.2): refused, since loading a pickle can run any code; train the model again to get '
+            f'a {MODEL_SUFFIX} file')
     try:
         with safe_open(path, framework='pt') as f: header = f.metadata() or {}
     except Exception as e: raise ModelFileError(f'{path} is not a safetensors model file: {e}') from None
     if header.get('bioner_kd') != MODEL_FORMAT or not set(_HEADER) <= set(header):
-        raise ModelFileError(f'{path} is a safetensors file but not a bioner-kd model (format {MODEL_FORMAT}): '
-                             f'its header has {sorted(header)}')
+        raise ModelFileError(
+            f'{path} is a safetensors file but not a bioner-kd model (format {MODEL_FORMAT}): '
+            f'its header has {sorted(header)}')
     return {k: json.loads(header[k]) for k in _HEADER}
 
 def load_checkpoint(path, device='cpu'):
-    "The model saved at `path` by `save_checkpoint`, in eval mode, its `meta` as `model.meta`; never unpickles."
+    """The model saved at `path` by `save_checkpoint`, in eval mode, its `meta` as `model.meta`; never
+    unpickles."""
     from safetensors.torch import load_file
     path = Path(path)
     h = read_model_header(path)
@@ -387,8 +421,9 @@ def peak_memory_mb() -> float:
 
 def provenance() -> dict:
     "Version, commit, library versions and host of a record."
-    return dict(version=bioner_kd.__version__, **git_commit(), torch=torch.__version__, python=platform.python_version(),
-                host=platform.node(), finished=datetime.now(timezone.utc).isoformat(timespec='seconds'))
+    return dict(version=bioner_kd.__version__, **git_commit(), torch=torch.__version__,
+                python=platform.python_version(), host=platform.node(),
+                finished=datetime.now(timezone.utc).isoformat(timespec='seconds'))
 
 def write_record(path, record: dict) -> Path:
     "Write a run record as JSON, atomically."
@@ -416,18 +451,24 @@ def _canonical(obj):
     if isinstance(obj, (list, tuple)): return [_canonical(v) for v in obj]
     return float(obj) if isinstance(obj, (int, float)) and not isinstance(obj, bool) else obj
 
-def _sha256(obj) -> str: return hashlib.sha256(json.dumps(_canonical(obj), sort_keys=True, default=str).encode()).hexdigest()
+def _sha256(obj) -> str:
+    return hashlib.sha256(json.dumps(_canonical(obj), sort_keys=True, default=str).encode()).hexdigest()
 
 def run_fingerprint(kind: str, cfg: TrainConfig, datasets, teacher_ids=(), **more) -> dict:
     """The `fingerprint`, `fingerprint_seedless` and `settings` of a run of `kind` on `datasets` with `cfg`;
-    `teacher_ids`: the `identity` of each teacher; `more`: other settings (a student's `distill`...). The one place they are computed."""
-    options = {k: v for k, v in cfg.options().items() if k not in EXECUTION_OPTIONS + ('embeddings', 'embeddings_file')}
+    `teacher_ids`: the `identity` of each teacher; `more`: other settings (a student's `distill`...). The one
+    place they are computed."""
+    options = {
+        k: v for k, v in cfg.options().items()
+        if k not in EXECUTION_OPTIONS + ('embeddings', 'embeddings_file')
+    }
     emb = cfg.embeddings_file or os.environ.get('BIONER_KD_EMBEDDINGS')
     files = [CORPORA[d].files[s] for d in datasets for s in SPLITS]
-    settings = dict(kind=kind, datasets=list(datasets), options=options, data={f.relpath: f.sha256 for f in files},
-                    text=_sha256(train_devel_digests()),
-                    embeddings=dict(file_sha256=file_sha256(emb)) if emb else dict(word2vec=asdict(cfg.embeddings)),
-                    teachers=[dict(t) for t in teacher_ids], **more)
+    settings = dict(
+        kind=kind, datasets=list(datasets), options=options, data={f.relpath: f.sha256 for f in files},
+        text=_sha256(train_devel_digests()),
+        embeddings=dict(file_sha256=file_sha256(emb)) if emb else dict(word2vec=asdict(cfg.embeddings)),
+        teachers=[dict(t) for t in teacher_ids], **more)
     seedless = dict(settings, options={k: v for k, v in options.items() if k != 'seed'},
                     teachers=[t['seedless'] for t in settings['teachers']])
     if settings.get('init_from'): seedless['init_from'] = settings['init_from']['seedless']
@@ -440,14 +481,16 @@ def identity(record: dict) -> dict:
 def _flat(d, prefix: str = '') -> dict:
     items = d.items() if isinstance(d, dict) else enumerate(d) if isinstance(d, list) else None
     if items is None: return {prefix.rstrip('.'): d}
-    return {k: v for key, x in items for k, v in _flat(x, f'{prefix}{key}.').items()} or {prefix.rstrip('.'): d}
+    flat = {k: v for key, x in items for k, v in _flat(x, f'{prefix}{key}.').items()}
+    return flat or {prefix.rstrip('.'): d}
 
 def settings_differences(old: dict,       # a record's `settings`
                          new: dict,       # the `settings` to compare them with
                          limit: int = 4,  # at most this many, then a count
                          ignore=(),       # patterns (`fnmatch`) of the settings not compared
                          fmt: str = '{} {} (now {})') -> list:  # a difference: setting, old, new
-    "The settings that differ between two records' `settings` ('options.epochs 1 (now 8)'), but those matching `ignore`."
+    """The settings that differ between two records' `settings` ('options.epochs 1 (now 8)'), but those
+    matching `ignore`."""
     a, b = _flat(old), _flat(new)
     short = lambda v: f'{v[:12]}...' if isinstance(v, str) and len(v) == 64 else repr(v)
     diffs = [fmt.format(k, short(a.get(k)), short(b.get(k))) for k in sorted(a.keys() | b.keys())
@@ -493,8 +536,10 @@ def finish_run(kind: str,                # the record's kind: 'stm', 'mtm', 'mtm
     if out is not None:
         out = Path(out)
         meta = {k: v for k, v in record.items() if k != 'history'}      # the record is the model's provenance
-        record['checkpoint'] = str(save_checkpoint(model, out / f'{name}{MODEL_SUFFIX}', **meta)) if checkpoint else None
-        write_record(out / f'{name}.json', record)      # last: a record means the run, model file included, is complete
+        path = out / f'{name}{MODEL_SUFFIX}'
+        record['checkpoint'] = str(save_checkpoint(model, path, **meta)) if checkpoint else None
+        # last: a record means the run, model file included, is complete
+        write_record(out / f'{name}.json', record)
     return record
 
 # %% ../nbs/03_train.ipynb #60398c67
@@ -503,7 +548,8 @@ def train_stm(dataset: str,             # the STM's dataset
               out=None,                 # the run folder, or None to write nothing
               name: str | None = None,  # the run's name (default: `stm_name`)
               checkpoint: bool = True) -> tuple:  # with `out`, write the model file too
-    "Train the STM of `dataset`; return (model, record). With `out`, write `<name>.json` (and `<name>.safetensors`) there."
+    """Train the STM of `dataset`; return (model, record). With `out`, write `<name>.json` (and
+    `<name>.safetensors`) there."""
     start = time.time()
     check_device(cfg.device)
     name = name or stm_name(dataset, cfg.seed)
@@ -516,7 +562,8 @@ def train_stm(dataset: str,             # the STM's dataset
                           dict(embeddings=emb.source, **run_fingerprint('stm', cfg, [dataset])), checkpoint)
 
 def train_mtm(datasets, cfg: TrainConfig, out=None, name: str | None = None) -> tuple:
-    "Train an MTM over `datasets`; return (model, record). With `out`, write `<name>.json` and `<name>.safetensors` there."
+    """Train an MTM over `datasets`; return (model, record). With `out`, write `<name>.json` and
+    `<name>.safetensors` there."""
     start = time.time()
     check_device(cfg.device)
     kind = mtm_kind(cfg.model.output)
@@ -537,7 +584,8 @@ def precision_parity(out,                       # the folder of the records
                      seeds=(1, 2),
                      epochs: int = 15,
                      progress: bool = False):   # show progress bars
-    "Full-data STMs in fp32 and bf16 (records in `out`, reused if there); the F1 table and whether bf16 passes."
+    """Full-data STMs in fp32 and bf16 (records in `out`, reused if there); the F1 table and whether bf16
+    passes."""
     import pandas as pd
     rows = []
     for d in datasets:
@@ -546,8 +594,10 @@ def precision_parity(out,                       # the folder of the records
             for p in ('fp32', 'bf16'):
                 path = Path(out) / f'{stm_name(d, s)}-{p}.json'
                 if path.exists(): rec = read_record(path)
-                else: rec = train_stm(d, TrainConfig(profile='parity', seed=s, epochs=epochs, precision=p, progress=progress),
-                                      out, path.stem, checkpoint=False)[1]
+                else:
+                    rec = train_stm(
+                        d, TrainConfig(profile='parity', seed=s, epochs=epochs, precision=p,
+                                       progress=progress), out, path.stem, checkpoint=False)[1]
                 row[p] = rec['scores'][d]['test']['f1']; row[f'{p}_tokens_per_s'] = rec['tokens_per_s']
             rows.append(row)
     df = pd.DataFrame(rows)
