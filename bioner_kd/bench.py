@@ -133,14 +133,13 @@ def _bench_process(kind: str, cfg: TrainConfig, precisions, rounds: int) -> pd.D
     df['peak_memory_mb'] = round(peak_memory_mb())
     return df
 
-def benchmark(
-        hidden: int = 100,  # word and task BiLSTM size per direction
-        precisions=('fp32', 'bf16'),  # precisions to measure ('auto' is resolved; repeats are measured once)
-        stm_sentences: int | None = 2000,  # NCBI training sentences of the STM (None: all)
-        mtm_sentences: int = 200,  # training sentences of each of the MTM's 15 datasets
-        rounds: int = 3,  # alternating rounds; the median is reported
-        threads: int = 1,  # torch threads
-        device: str = 'cpu'):  # 'cpu', 'cuda', 'cuda:1', ...
+def benchmark(hidden: int = 100,                 # word and task BiLSTM size per direction
+              precisions=('fp32', 'bf16'),       # to measure ('auto' is resolved; repeats are measured once)
+              stm_sentences: int | None = 2000,  # NCBI training sentences of the STM (None: all)
+              mtm_sentences: int = 200,          # training sentences of each of the MTM's 15 datasets
+              rounds: int = 3,                   # alternating rounds; the median is reported
+              threads: int = 1,                  # torch threads
+              device: str = 'cpu'):              # 'cpu', 'cuda', 'cuda:1', ...
     "Trainer, bound and inference tokens/s of an STM and an MTM in each precision, one fresh process each."
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor

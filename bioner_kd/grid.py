@@ -210,25 +210,24 @@ def student_teachers(profile: str,       # the profile (`03_train`)
     seeds = [seed] if check('teacher', teacher) == 'single' else list(get_profile(profile).teacher_seeds)
     return [teacher_checkpoint(folder, s, teacher_type) for s in seeds]
 
-def student_plans(
-    profile: str,  # the profile (`03_train`)
-    dataset: str,  # the student's dataset
-    alpha: float,  # the weight of the CE term; 1 - alpha weighs the teacher's
-    teacher: str = 'single',  # 'single' (the MTM of the student's seed) or 'ensemble'
-    teacher_type: str = 'softmax',  # 'softmax' or 'crf' teacher
-    features: dict | None = None,  # feature distillation {layer: weight}
-    crf_targets: str = 'emissions',  # a CRF teacher's targets: 'emissions' or 'marginals'
-    kd_loss: str = 'mse',  # the soft-target term: 'mse' of logits (the paper) or 'kl'
-    temperature: float = 1.0,  # T of the soft-target term
-    init_from_teacher: bool = False,  # start from the teacher's shared layers and head
-    init_member: int | None = None,  # an ensemble's member to start from (default: the seed's)
-    mean_bias: bool = True,  # start the output bias at the mean of the targets
-    seeds=None,  # one run per seed (default: the profile's)
-    out=None,  # the run folder (default `runs/<profile>`)
-    teacher_dir=None,  # the folder of the teachers' model files (default `out`)
-    identify=None,  # model file -> the teacher's `identity` (default: its header's)
-    checkpoint: bool | None = None,  # keep the students' model files (default: the profile's choice)
-    **overrides):  # `TrainConfig` fields, e.g. `device`
+def student_plans(profile: str,                     # the profile (`03_train`)
+                  dataset: str,                     # the student's dataset
+                  alpha: float,                     # the CE term's weight; 1 - alpha weighs the teacher's
+                  teacher: str = 'single',          # 'single' (the MTM of its seed) or 'ensemble'
+                  teacher_type: str = 'softmax',    # 'softmax' or 'crf' teacher
+                  features: dict | None = None,     # feature distillation {layer: weight}
+                  crf_targets: str = 'emissions',   # a CRF teacher's targets: 'emissions' or 'marginals'
+                  kd_loss: str = 'mse',             # the soft-target term: 'mse' of logits (paper) or 'kl'
+                  temperature: float = 1.0,         # T of the soft-target term
+                  init_from_teacher: bool = False,  # start from the teacher's shared layers and head
+                  init_member: int | None = None,   # an ensemble's member to start from (default: its seed's)
+                  mean_bias: bool = True,           # start the output bias at the mean of the targets
+                  seeds=None,                       # one run per seed (default: the profile's)
+                  out=None,                         # the run folder (default `runs/<profile>`)
+                  teacher_dir=None,                 # the folder of the teachers' model files (default `out`)
+                  identify=None,                    # model file -> teacher `identity` (default: its header's)
+                  checkpoint: bool | None = None,   # keep the model files (default: the profile's choice)
+                  **overrides):                     # `TrainConfig` fields, e.g. `device`
     """The runs of the student of `dataset`, one per seed. Its teachers are named by `identify(model file)`,
     by default the records in the headers of the model files in `teacher_dir`, which must exist."""
     prof, out = get_profile(profile), Path(out or default_out(profile))
@@ -257,26 +256,24 @@ def student_plans(
                 dataset, cfg, ckpts, distill, init, out, name, out / 'targets', checkpoint=_keep(
                     prof, checkpoint))[1])
 
-def run_student(
-    profile: str,  # the profile (`03_train`)
-    dataset: str,  # the student's dataset
-    alpha: float,  # the weight of the CE term; 1 - alpha weighs the teacher's
-    teacher: str = 'single',  # 'single' (the MTM of the student's seed) or 'ensemble'
-    teacher_type: str = 'softmax',  # 'softmax' or 'crf' teacher
-    features: dict | None = None,  # feature distillation {layer: weight}
-    crf_targets: str = 'emissions',  # a CRF teacher's targets: 'emissions' or 'marginals'
-    kd_loss: str = 'mse',  # the soft-target term: 'mse' of logits (the paper) or 'kl'
-    temperature: float = 1.0,  # T of the soft-target term
-    init_from_teacher: bool = False,  # start from the teacher's shared layers and head
-    init_member: int | None = None,  # an ensemble's member to start from (default: the seed's)
-    mean_bias: bool = True,  # start the output bias at the mean of the targets
-    seeds=None,  # one run per seed (default: the profile's)
-    out=None,  # the run folder (default `runs/<profile>`)
-    teacher_dir=None,  # the folder of the teachers' model files (default `out`)
-    resume: bool = True,  # reuse a record of the same fingerprint, else train again
-    checkpoint: bool | None = None,  # keep the students' model files (default: the profile's choice)
-    **overrides
-) -> list:  # `TrainConfig` fields, e.g. `device`
+def run_student(profile: str,                     # the profile (`03_train`)
+                dataset: str,                     # the student's dataset
+                alpha: float,                     # the CE term's weight; 1 - alpha weighs the teacher's
+                teacher: str = 'single',          # 'single' (the MTM of its seed) or 'ensemble'
+                teacher_type: str = 'softmax',    # 'softmax' or 'crf' teacher
+                features: dict | None = None,     # feature distillation {layer: weight}
+                crf_targets: str = 'emissions',   # a CRF teacher's targets: 'emissions' or 'marginals'
+                kd_loss: str = 'mse',             # the soft-target term: 'mse' of logits (paper) or 'kl'
+                temperature: float = 1.0,         # T of the soft-target term
+                init_from_teacher: bool = False,  # start from the teacher's shared layers and head
+                init_member: int | None = None,   # an ensemble's member to start from (default: its seed's)
+                mean_bias: bool = True,           # start the output bias at the mean of the targets
+                seeds=None,                       # one run per seed (default: the profile's)
+                out=None,                         # the run folder (default `runs/<profile>`)
+                teacher_dir=None,                 # the folder of the teachers' model files (default `out`)
+                resume: bool = True,              # reuse a record of the planned fingerprint
+                checkpoint: bool | None = None,   # keep the model files (default: the profile's choice)
+                **overrides) -> list:             # `TrainConfig` fields, e.g. `device`
     "Train the student of `dataset` for each seed; return the records."
     out = Path(out or default_out(profile))
     return run_plans(
@@ -320,12 +317,9 @@ def _train_tokens(prof: Profile, d: str) -> float:
     n, tokens = f['train'].sentences + f['devel'].sentences, f['train'].tokens + f['devel'].tokens
     return min(n, prof.max_train_sentences or n) * tokens / n
 
-def build_grid(
-    prof: Profile,  # the profile whose grid it is
-    init_from_teacher:
-    bool = False,  # every student starts from its teacher (else the profile's `init_alphas`)
-    **overrides
-) -> list:  # `device`, `precision`: for every run, instead of the profile's
+def build_grid(prof: Profile,                    # the profile whose grid it is
+               init_from_teacher: bool = False,  # every student starts from its teacher (else: `init_alphas`)
+               **overrides) -> list:             # `device`, `precision`: for every run, not the profile's
     "The nodes of the grid of profile `prof`, in an order that respects their dependencies."
     seeds, (fdatasets, fseeds) = list(prof.seeds), prof.scope_2021
     fseeds = fseeds if fdatasets else ()
