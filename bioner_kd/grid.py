@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 import dask
+from fastcore.meta import delegates
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
@@ -256,30 +257,17 @@ def student_plans(profile: str,                     # the profile (`03_train`)
                 dataset, cfg, ckpts, distill, init, out, name, out / 'targets', checkpoint=_keep(
                     prof, checkpoint))[1])
 
-def run_student(profile: str,                     # the profile (`03_train`)
-                dataset: str,                     # the student's dataset
-                alpha: float,                     # the CE term's weight; 1 - alpha weighs the teacher's
-                teacher: str = 'single',          # 'single' (the MTM of its seed) or 'ensemble'
-                teacher_type: str = 'softmax',    # 'softmax' or 'crf' teacher
-                features: dict | None = None,     # feature distillation {layer: weight}
-                crf_targets: str = 'emissions',   # a CRF teacher's targets: 'emissions' or 'marginals'
-                kd_loss: str = 'mse',             # the soft-target term: 'mse' of logits (paper) or 'kl'
-                temperature: float = 1.0,         # T of the soft-target term
-                init_from_teacher: bool = False,  # start from the teacher's shared layers and head
-                init_member: int | None = None,   # an ensemble's member to start from (default: its seed's)
-                mean_bias: bool = True,           # start the output bias at the mean of the targets
-                seeds=None,                       # one run per seed (default: the profile's)
-                out=None,                         # the run folder (default `runs/<profile>`)
-                teacher_dir=None,                 # the folder of the teachers' model files (default `out`)
-                resume: bool = True,              # reuse a record of the planned fingerprint
-                checkpoint: bool | None = None,   # keep the model files (default: the profile's choice)
-                **overrides) -> list:             # `TrainConfig` fields, e.g. `device`
-    "Train the student of `dataset` for each seed; return the records."
+@delegates(student_plans, but=['identify'])
+def run_student(profile: str,         # the profile (`03_train`)
+                dataset: str,         # the student's dataset
+                alpha: float,         # the CE term's weight; 1 - alpha weighs the teacher's
+                out=None,             # the run folder (default `runs/<profile>`)
+                resume: bool = True,  # reuse a record of the planned fingerprint
+                **kwargs) -> list:    # the records
+    """Train the student of `dataset` for each seed. The other parameters are `student_plans`', and
+    `TrainConfig` overrides."""
     out = Path(out or default_out(profile))
-    return run_plans(
-        student_plans(profile, dataset, alpha, teacher, teacher_type, features, crf_targets, kd_loss,
-                      temperature, init_from_teacher, init_member, mean_bias, seeds, out, teacher_dir, None,
-                      checkpoint, **overrides), out, resume)
+    return run_plans(student_plans(profile, dataset, alpha, out=out, **kwargs), out, resume)
 
 # %% ../nbs/06_grid.ipynb #3d94d80e
 def records_table(records: list):
