@@ -3,7 +3,23 @@ import functools, http.server, subprocess, sys, threading, time
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
+from bioner_kd import data
+
 CLI = Path(sys.executable).parent / 'bioner-kd'
+
+
+def corpora_missing() -> str | None:
+    "Why the tests that read the corpora cannot run here, or None: they read `BIONER_KD_DATA`, never a download."
+    root = data.local_data_dir()
+    if root is None: return 'BIONER_KD_DATA is not set: the tests that read the corpora need them there'
+    absent = [f.relpath for c in data.CORPORA.values() for f in c.files.values() if not (root / f.relpath).is_file()]
+    if absent: return f'BIONER_KD_DATA={root} lacks {len(absent)} of the corpus files (e.g. {absent[0]})'
+    return None
+
+
+needs_corpora = pytest.mark.skipif(corpora_missing() is not None, reason=str(corpora_missing()))
 
 
 def start_cli(*args, **kw) -> subprocess.Popen:
