@@ -1,13 +1,14 @@
-"""No test text reaches training, checked on the 15 real corpora: the sentences a run trains on (`task_sentences`), the
-text the default word2vec is trained on (`corpus_text`, `train_devel_sentences`) and the char vocabulary every model
-uses (`corpus_char_vocab`) come from the train and devel files only. The expected values are read here straight from
-the lines of the files. (Pre-trained vectors restricted to the corpora's words, test words included, are allowed: no
-label reaches training that way.)"""
+"""No test text reaches training, checked on the 15 real corpora: the sentences a run trains on
+(`task_sentences`), the text the default word2vec is trained on (`corpus_text`, `train_devel_sentences`)
+and the char vocabulary every model uses (`corpus_char_vocab`) come from the train and devel files only.
+The expected values are read here straight from the lines of the files. (Pre-trained vectors restricted to
+the corpora's words, test words included, are allowed: no label reaches training that way.)"""
 from dataclasses import replace
 
 import pytest
 
-from bioner_kd.data import CORPORA, DATASETS, cap_chars, corpus_char_vocab, corpus_path, normalize_word, train_devel_sentences
+from bioner_kd.data import (CORPORA, DATASETS, cap_chars, corpus_char_vocab, corpus_path, normalize_word,
+                            train_devel_sentences)
 from bioner_kd.embeddings import corpus_text
 from bioner_kd.train import get_profile, task_sentences
 from helpers import needs_corpora
@@ -16,7 +17,7 @@ pytestmark = needs_corpora
 
 
 def file_tokens(dataset: str, split: str) -> list:
-    "The sentences of a corpus file as tuples of tokens, read from its lines here (not by the package's reader)."
+    "The sentences of a corpus file as tuples of tokens, from its lines, read here (not by the package)."
     sentences, tokens = [], []
     for line in corpus_path(dataset, split).read_text(encoding='utf-8').split('\n') + ['']:
         token = line.split('\t')[0]
@@ -43,8 +44,8 @@ def test_reader_agrees_with_the_registry(corpora):
 
 @pytest.mark.parametrize('protocol', ['paper', 'select'])
 def test_a_run_trains_on_train_and_devel_only(corpora, protocol):
-    """Every sentence a run trains on (and selects its epoch on) is one of its dataset's train (or devel) sentences, on
-    the full data (a profile's subsets are drawn from the same lists: `subsample`)."""
+    """Every sentence a run trains on (and selects its epoch on) is one of its dataset's train (or devel)
+    sentences, on the full data (a profile's subsets are drawn from the same lists: `subsample`)."""
     cfg = replace(get_profile('paper').train_config('stm', 1), protocol=protocol)
     for d in DATASETS:
         expected = corpora[d, 'train'] + (corpora[d, 'devel'] if protocol == 'paper' else [])
@@ -52,7 +53,8 @@ def test_a_run_trains_on_train_and_devel_only(corpora, protocol):
         sents = task_sentences(d, cfg)
         train = [s.tokens for s in sents['train']]
         assert sorted(train) == sorted(expected) and not set(train) & test_only, d
-        if protocol == 'select': assert sorted(s.tokens for s in sents['devel']) == sorted(corpora[d, 'devel']), d
+        if protocol == 'select':
+            assert sorted(s.tokens for s in sents['devel']) == sorted(corpora[d, 'devel']), d
         assert sorted(s.tokens for s in sents['test']) == sorted(corpora[d, 'test']), d
 
 
@@ -62,7 +64,7 @@ def test_word2vec_text_is_train_and_devel(corpora, train_devel):
     assert len(text) == len(train_devel)
     words = {w for s in text for w in s}
     assert words == {normalize_word(t) for s in train_devel for t in s}
-    test_words = {normalize_word(t) for (d, s), sents in corpora.items() if s == 'test' for x in sents for t in x}
+    test_words = {normalize_word(t) for (_, s), sents in corpora.items() if s == 'test' for x in sents for t in x}
     assert test_words - words                        # words seen only in test exist: the check above can fail
 
 
