@@ -18,6 +18,7 @@ from .models import MTM, STM, ModelConfig, autocast, resolve_precision
 from .train import (TrainConfig, check_device, draw_schedule, make_optimizers, peak_memory_mb, run_inputs,
                              seed_everything, train_step)
 from .evaluate import predict
+from .tagger import Tagger, raw_documents, tagging_speed
 
 # %% auto #0
 __all__ = ['OP_KINDS', 'LSTMBound', 'bench_batches', 'measure', 'op_kind', 'op_breakdown', 'benchmark', 'summary']
@@ -83,6 +84,10 @@ def measure(kind: str, cfg: TrainConfig, precisions=('fp32', 'bf16'), rounds: in
     def infer(p):
         for d, t in data.items(): predict(model, t.test, d, device=cfg.device, precision=p)
     precisions = list(dict.fromkeys(resolve_precision(p, cfg.device) for p in precisions))
+    tagging = []                                   # raw text to entities, tokenisation included (04a_tagger)
+    if kind == 'STM':
+        speed = tagging_speed(Tagger(model, 'NCBI'), raw_documents('NCBI'), threads=torch.get_num_threads())
+        tagging = [dict(what='STM tagging raw text', precision='fp32', tokens_per_s=speed['tokens_per_s'])]
     seconds = {}
     for _ in range(rounds):
         for p in precisions:
@@ -93,7 +98,7 @@ def measure(kind: str, cfg: TrainConfig, precisions=('fp32', 'bf16'), rounds: in
                               bound_tokens_per_s=tokens / med['bound', p], ratio=med['bound', p] / med['train', p])
                          for p in precisions] +
                         [dict(what=f'{kind} inference', precision=p, tokens_per_s=test_tokens / med['inference', p])
-                         for p in precisions])
+                         for p in precisions] + tagging)
 
 # %% ../nbs/09_bench.ipynb #9c378035
 OP_KINDS = {'LSTM': ('rnn', 'lstm'), 'dropout masks': ('bernoulli', 'randint', 'random_', 'rand'),
@@ -150,7 +155,7 @@ def benchmark(hidden: int = 100,            # word and task BiLSTM size per dire
 
 # %% ../nbs/09_bench.ipynb #15075f51
 def summary(df: pd.DataFrame) -> str:
-    "The speed-ups of bf16 over fp32 (trainer and bound), and each ratio to the bound, in words."
+    "The speed-ups of bf16 over fp32 (trainer and bound), each ratio to the bound, tagging speed, in words."
     lines = []
     for what, g in df[df.what.str.endswith('training')].groupby('what', sort=False):
         g = g.set_index('precision')
@@ -158,4 +163,6 @@ def summary(df: pd.DataFrame) -> str:
         if {'fp32', 'bf16'} <= set(g.index):
             lines.append(f"{what}: bf16 is {g.tokens_per_s['bf16'] / g.tokens_per_s['fp32']:.2f} times fp32 "
                          f"(the bound: {g.bound_tokens_per_s['bf16'] / g.bound_tokens_per_s['fp32']:.2f} times)")
+    tagging = df[df.what.str.contains('tagging')]
+    lines += [f'{r.what}: {r.tokens_per_s:,.0f} tokens/s' for r in tagging.itertuples()]
     return '\n'.join(lines)
