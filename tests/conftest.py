@@ -4,8 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bioner_kd import data
-from helpers import run_cli, wait_until
+from helpers import corpora_missing, run_cli, wait_until
 
 
 def pytest_addoption(parser):
@@ -16,7 +15,7 @@ def pytest_addoption(parser):
 def smoke_grid(tmp_path_factory):
     """`bioner-kd run --profile smoke` as a user runs it, once per session: its run folder, report folder, exit status
     and output. The tests that use it are all in tests/test_grid.py, which one worker runs (`--dist loadfile`)."""
-    if data.local_data_dir() is None: pytest.skip('BIONER_KD_DATA is not set')
+    if why := corpora_missing(): pytest.skip(why)
     root = tmp_path_factory.mktemp('smoke-grid')
     out, reports = root / 'runs', root / 'reports'
     p = run_cli('run', '--profile', 'smoke', '--out', str(out), '--reports', str(reports), '--jobs', '2', '--quiet', timeout=1800)

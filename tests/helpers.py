@@ -3,7 +3,24 @@ import functools, http.server, subprocess, sys, threading, time
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
+from bioner_kd import data
+
 CLI = Path(sys.executable).parent / 'bioner-kd'
+
+
+def corpora_missing() -> str | None:
+    "Why the tests that read the corpora cannot run here, or None: they read `BIONER_KD_DATA`, never download."
+    root = data.local_data_dir()
+    if root is None: return 'BIONER_KD_DATA is not set: the tests that read the corpora need them there'
+    files = [f.relpath for c in data.CORPORA.values() for f in c.files.values()]
+    absent = [f for f in files if not (root / f).is_file()]
+    if absent: return f'BIONER_KD_DATA={root} lacks {len(absent)} of the corpus files (e.g. {absent[0]})'
+    return None
+
+
+needs_corpora = pytest.mark.skipif(corpora_missing() is not None, reason=str(corpora_missing()))
 
 
 def start_cli(*args, **kw) -> subprocess.Popen:

@@ -5,12 +5,12 @@ import pandas as pd
 import pytest
 
 from bioner_kd import data
-from helpers import run_cli
+from helpers import corpora_missing, run_cli
 
 
 @pytest.fixture(scope='module')
 def shared():
-    if data.local_data_dir() is None: pytest.skip('BIONER_KD_DATA is not set')
+    if why := corpora_missing(): pytest.skip(why)
     return data.local_data_dir()
 
 

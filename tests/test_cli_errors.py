@@ -5,9 +5,9 @@ import os, re, shutil
 import pytest
 
 from bioner_kd import data
-from helpers import run_cli, serve
+from helpers import run_cli, serve, needs_corpora
 
-pytestmark = pytest.mark.skipif(data.local_data_dir() is None, reason='BIONER_KD_DATA is not set')
+pytestmark = needs_corpora
 STM = ('train', 'stm', '--profile', 'smoke', '--dataset', 'NCBI', '--epochs', '1', '--max-train-sentences', '20', '--quiet')
 
 

@@ -9,9 +9,9 @@ import torch
 from bioner_kd import data
 from bioner_kd.tagger import tokenise
 from bioner_kd.train import load_checkpoint, save_checkpoint
-from helpers import run_cli
+from helpers import run_cli, needs_corpora
 
-pytestmark = pytest.mark.skipif(data.local_data_dir() is None, reason='BIONER_KD_DATA is not set')
+pytestmark = needs_corpora
 
 HOSTILE = ('Ataxia\u2013telangiectasia (A-T) and NF-\u03baB: na\u0131\u0308ve T\u00a0cells\tin   breast cancer \U0001f637\U0001f44d\U0001f3fd.\r\n'
            'The ' + 'A' * 400 + ' gene is mutated in ovarian cancer.\r\n\r\nCafe\u0301 au lait spots.\n')

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bioner_kd import data
-from helpers import serve
+from helpers import corpora_missing, serve
 
 FILES = [('NCBI', 'devel'), ('NCBI', 'test'), ('BioNLP13PC', 'devel')]
 TAMPERED = ('ExPTM', 'devel')
@@ -16,7 +16,7 @@ def mirror(tmp_path_factory):
     "Serve copies of some corpus files, plus one with a flipped tag, under their MTL-2016 paths."
     root = tmp_path_factory.mktemp('mirror')
     src = data.local_data_dir()
-    if src is None: pytest.skip('BIONER_KD_DATA is not set: no local copy to serve')
+    if why := corpora_missing(): pytest.skip(f'no local copy to serve: {why}')
     for d, s in FILES + [TAMPERED]:
         cf = data.CORPORA[d].files[s]
         (root / cf.mtl_path).parent.mkdir(parents=True, exist_ok=True)

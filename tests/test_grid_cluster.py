@@ -5,11 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from bioner_kd import data
 from bioner_kd.grid import KERNEL_TRIES, Node, NodeFailed, execute_node
-from helpers import start_cli, workers_joined
+from helpers import start_cli, workers_joined, needs_corpora
 
-pytestmark = pytest.mark.skipif(data.local_data_dir() is None, reason='BIONER_KD_DATA is not set')
+pytestmark = needs_corpora
 
 
 def test_a_worker_that_cannot_see_the_run_folder(dask_cluster, tmp_path):

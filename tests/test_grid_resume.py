@@ -4,12 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from bioner_kd import data
 from bioner_kd.grid import build_grid, run_grid, select
 from bioner_kd.train import get_profile
-from helpers import alive, descendants, start_cli, wait_until
+from helpers import alive, descendants, start_cli, wait_until, needs_corpora
 
-pytestmark = pytest.mark.skipif(data.local_data_dir() is None, reason='BIONER_KD_DATA is not set')
+pytestmark = needs_corpora
 
 
 def records(out: Path) -> dict:

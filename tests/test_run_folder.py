@@ -2,13 +2,10 @@
 naming the first; a lock left by a `kill -9` blocks nothing."""
 import json, platform, signal, time
 
-import pytest
-
-from bioner_kd import data
 from bioner_kd.grid import run_folder_lock
-from helpers import run_cli, start_cli
+from helpers import run_cli, start_cli, needs_corpora
 
-pytestmark = pytest.mark.skipif(data.local_data_dir() is None, reason='BIONER_KD_DATA is not set')
+pytestmark = needs_corpora
 
 
 def test_two_runs_on_one_folder(tmp_path):
