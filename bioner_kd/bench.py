@@ -18,7 +18,7 @@ from .models import MTM, STM, ModelConfig, autocast, resolve_precision
 from .train import (TrainConfig, check_device, draw_schedule, make_optimizers, peak_memory_mb,
                              run_inputs, seed_everything, train_step)
 from .evaluate import predict
-from .tagger import Tagger, raw_documents, tagging_speed
+from .tagger import Tagger, raw_documents, speed_clock, tagging_speed
 
 # %% auto #0
 __all__ = ['OP_KINDS', 'LSTMBound', 'bench_batches', 'measure', 'op_kind', 'op_breakdown', 'benchmark', 'summary']
@@ -68,7 +68,7 @@ def _timed(fn, device) -> float:
     if torch.device(device).type == 'cuda':
         torch.cuda.synchronize(); start = time.perf_counter(); fn(); torch.cuda.synchronize()
         return time.perf_counter() - start
-    clock = time.thread_time if torch.get_num_threads() == 1 else time.perf_counter
+    clock = speed_clock(torch.get_num_threads())
     start = clock(); fn(); return clock() - start
 
 def measure(kind: str, cfg: TrainConfig, precisions=('fp32', 'bf16'), rounds: int = 3) -> pd.DataFrame:

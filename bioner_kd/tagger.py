@@ -20,7 +20,8 @@ from .train import load_checkpoint
 
 # %% auto #0
 __all__ = ['TOKEN_STYLES', 'TOKENISATION', 'token_style', 'sentence_starts', 'Tokens', 'tokenise', 'token_form', 'rejoin',
-           'raw_documents', 'Entity', 'entity_spans', 'TaggedDocument', 'Tagger', 'tagging_speed', 'highlight_html']
+           'raw_documents', 'Entity', 'entity_spans', 'TaggedDocument', 'Tagger', 'speed_clock', 'tagging_speed',
+           'highlight_html']
 
 # %% ../nbs/04a_tagger.ipynb #0e6627e0
 _DELIMITERS = r'()\[\]{},;:"=<>%'
@@ -214,6 +215,10 @@ class Tagger:
                 for text, tk, a, b in zip(texts, tokens, starts[:-1].tolist(), starts[1:].tolist())]
 
 # %% ../nbs/04a_tagger.ipynb #0e50645d
+def speed_clock(threads: int):
+    "A speed measurement's clock: on one thread its own CPU time (see `09_bench`), else the wall clock."
+    return time.thread_time if threads == 1 else time.perf_counter
+
 def tagging_speed(tagger: Tagger,        # the tagger to time
                   texts: list,           # raw documents
                   threads: int = 1,      # torch threads
@@ -222,7 +227,7 @@ def tagging_speed(tagger: Tagger,        # the tagger to time
     "Tokens per second of `tagger` on the raw `texts`, tokenisation and entities included."
     old = torch.get_num_threads()
     torch.set_num_threads(threads)
-    clock = time.thread_time if threads == 1 else time.perf_counter  # one thread: its CPU time (see 09_bench)
+    clock = speed_clock(threads)
     def best(fn) -> float:  # the fastest of `repeats` runs: the least disturbed by other work
         times = []
         for _ in range(repeats):
