@@ -19,7 +19,8 @@ from .models import STM, FEATURE_LAYERS
 from .names import student_name
 from .options import check, check_options
 from .train import (TrainConfig, finish_run, fit, identity, load_checkpoint, read_model_header,
-                             run_fingerprint, run_inputs, seed_everything, task_sentences)
+                             run_fingerprint, run_inputs, seed_everything, task_sentences,
+                             training_state_path)
 
 # %% auto #0
 __all__ = ['student_objective', 'feature_loss', 'TeacherTargets', 'compute_targets', 'load_targets', 'teacher_targets',
@@ -273,15 +274,16 @@ def train_student(dataset: str,
         loss = student_objective(out.logits, zt, b.tags, b.mask, distill.alpha, distill.temperature,
                                  distill.kind)
         return loss + feature_loss(out.features, ht, b.mask, distill.features) if distill.features else loss
-    result = fit(model, data, cfg, loss_fn=loss_fn, desc=f'student {dataset}')
     teacher_type = 'crf' if members[0].meta['targets'].startswith('crf') else 'softmax'
+    name = name or student_name(dataset, cfg.seed, distill, len(teachers) > 1, init_from is not None,
+                                teacher_type)
+    fp = student_fingerprint(dataset, cfg, [teacher_identity(t) for t in teachers], distill,
+                             None if init_from is None else teacher_identity(init_from))
+    result = fit(model, data, cfg, loss_fn=loss_fn, desc=f'student {dataset}',
+                 state=training_state_path(out, name) if out else None, state_key=fp['fingerprint'])
     extra = dict(embeddings=emb.source, teacher='ensemble' if len(teachers) > 1 else 'single',
                  teacher_type=teacher_type, teacher_targets=members[0].meta['targets'],
                  teacher_runs=[m.meta.get('teacher_run') for m in members],
                  teacher_checkpoints=[str(t) for t in teachers], distill=asdict(distill),
-                 init_from=None if init_from is None else str(init_from),
-                 **student_fingerprint(dataset, cfg, [teacher_identity(t) for t in teachers], distill,
-                                       None if init_from is None else teacher_identity(init_from)))
-    name = name or student_name(dataset, cfg.seed, distill, len(teachers) > 1, init_from is not None,
-                                teacher_type)
+                 init_from=None if init_from is None else str(init_from), **fp)
     return model, finish_run('student', model, data, cfg, result, start, out, name, extra, checkpoint)

@@ -135,7 +135,8 @@ class SharedEncoder(nn.Module):
     def __init__(self, n_words: int, n_chars: int, cfg: ModelConfig, vectors: np.ndarray | None = None):
         super().__init__()
         if vectors is not None:
-            self.embed = nn.Embedding.from_pretrained(torch.as_tensor(vectors, dtype=torch.float32),
+            # a copy: fine-tuning must not change the caller's vectors, which another model may start from
+            self.embed = nn.Embedding.from_pretrained(torch.tensor(vectors, dtype=torch.float32),
                                                       padding_idx=0, freeze=not cfg.finetune_embeddings,
                                                       sparse=cfg.finetune_embeddings)
         else:

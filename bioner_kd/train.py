@@ -5,7 +5,7 @@
 # %% ../nbs/03_train.ipynb #e80dd863
 from __future__ import annotations
 
-import fnmatch, hashlib, json, math, os, platform, resource, subprocess, sys, time
+import fnmatch, hashlib, json, math, os, platform, resource, subprocess, sys, time, warnings
 from dataclasses import dataclass, field, asdict, replace, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,13 +25,14 @@ from .options import check, check_options
 from .evaluate import evaluate, predict
 
 # %% auto #0
-__all__ = ['PROFILES', 'DIVERGENCE_FACTOR', 'DIVERGENCE_WINDOW', 'MODEL_SUFFIX', 'MODEL_FORMAT', 'EXECUTION_OPTIONS',
-           'PARITY_DATASETS', 'TrainConfig', 'DeviceUnavailable', 'check_device', 'Profile', 'get_profile',
-           'apply_overrides', 'TaskData', 'task_sentences', 'load_task_data', 'run_inputs', 'TrainingDiverged',
-           'draw_schedule', 'make_optimizers', 'train_step', 'fit', 'ModelFileError', 'save_checkpoint',
-           'read_model_header', 'load_checkpoint', 'git_commit', 'peak_memory_mb', 'provenance', 'write_record',
-           'read_record', 'file_sha256', 'run_fingerprint', 'identity', 'settings_differences', 'seed_everything',
-           'score_run', 'finish_run', 'train_stm', 'train_mtm', 'precision_parity']
+__all__ = ['PROFILES', 'DIVERGENCE_FACTOR', 'DIVERGENCE_WINDOW', 'STATE_SUFFIX', 'MODEL_SUFFIX', 'MODEL_FORMAT',
+           'EXECUTION_OPTIONS', 'PARITY_DATASETS', 'TrainConfig', 'DeviceUnavailable', 'check_device', 'Profile',
+           'get_profile', 'apply_overrides', 'TaskData', 'task_sentences', 'load_task_data', 'run_inputs',
+           'TrainingDiverged', 'draw_schedule', 'make_optimizers', 'train_step', 'fit', 'training_state_path',
+           'save_training_state', 'load_training_state', 'ModelFileError', 'save_checkpoint', 'read_model_header',
+           'load_checkpoint', 'git_commit', 'peak_memory_mb', 'provenance', 'write_record', 'read_record',
+           'file_sha256', 'run_fingerprint', 'identity', 'settings_differences', 'seed_everything', 'score_run',
+           'finish_run', 'train_stm', 'train_mtm', 'precision_parity']
 
 # %% ../nbs/03_train.ipynb #d32c235d
 @dataclass
@@ -303,16 +304,33 @@ def fit(model,             # an MTM or an STM (`02_models`)
         data: dict,        # {dataset: `TaskData`}
         cfg: TrainConfig,
         loss_fn=None,      # (model, output, batch, dataset) -> loss, instead of the model's own
-        desc: str = 'train') -> dict:  # the run, as errors and the progress bar name it
+        desc: str = 'train',  # the run, as errors and the progress bar name it
+        state=None,           # the training state's file: saved between epochs, resumed from if there
+        state_key: str = '',  # the run's fingerprint: a state saved under another key is ignored
+        save_every_s: float = 300.0) -> dict:  # the least time between two saves of the state
     "Train `model` on `data` ({dataset: TaskData}); return the history, best epoch, tokens and time."
+    began = time.time()
     device = torch.device(cfg.device)
     precision = resolve_precision(cfg.precision, device)
     model.to(device)
     optimizers = make_optimizers(model, data, cfg)
+    # each optimizer once: an MTM's datasets share one SparseAdam
+    distinct = list({id(o): o for opts in optimizers.values() for o in opts}.values())
     rng = np.random.default_rng([cfg.seed, 1])
     check = _DivergenceCheck(desc, cfg)
-    history, best, best_state, tokens, train_seconds = [], -1.0, None, 0, 0.0
-    for epoch in range(cfg.epochs):
+    history, best, best_state, tokens, train_seconds, earlier = [], -1.0, None, 0, 0.0, 0.0
+    saved = load_training_state(state, state_key) if state is not None else None
+    if saved is not None:
+        model.load_state_dict(saved['model'])
+        for opt, s in zip(distinct, saved['optimizers']): opt.load_state_dict(s)
+        torch.set_rng_state(saved['torch_rng']); rng.bit_generator.state = saved['schedule_rng']
+        if device.type == 'cuda': torch.cuda.set_rng_state(saved['cuda_rng'], device)
+        check.first, check.window, check.peak = saved['check']
+        history, best, best_state = saved['history'], saved['best'], saved['best_state']
+        tokens, train_seconds, earlier = saved['tokens'], saved['train_seconds'], saved['seconds']
+    resumed_from = len(history) or None
+    last_save = time.time()
+    for epoch in range(len(history), cfg.epochs):
         model.train()
         start = time.time()
         batches = {
@@ -335,13 +353,68 @@ def fit(model,             # an MTM or an STM (`02_models`)
                 best = entry['devel_f1']
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         history.append(entry)
+        if state is not None and epoch + 1 < cfg.epochs and time.time() - last_save >= save_every_s:
+            save_training_state(state, state_key, dict(
+                model=model.state_dict(), optimizers=[o.state_dict() for o in distinct],
+                torch_rng=torch.get_rng_state(), schedule_rng=rng.bit_generator.state,
+                cuda_rng=torch.cuda.get_rng_state(device) if device.type == 'cuda' else None,
+                check=(check.first, check.window, check.peak), history=history, best=best,
+                best_state=best_state, tokens=tokens, train_seconds=train_seconds,
+                seconds=earlier + time.time() - began))
+            last_save = time.time()
     best_epoch = cfg.epochs
     if best_state is not None:
         model.load_state_dict(best_state)
         best_epoch = max(history, key=lambda h: h['devel_f1'])['epoch']
     return dict(history=history, best_epoch=best_epoch, train_tokens=tokens, train_seconds=train_seconds,
                 tokens_per_s=tokens / max(train_seconds, 1e-9), precision=precision,
-                loss_peak_ratio=round(check.peak, 3))
+                loss_peak_ratio=round(check.peak, 3), resumed_from_epoch=resumed_from,
+                earlier_seconds=earlier)
+
+# %% ../nbs/03_train.ipynb #e1a54984
+STATE_SUFFIX = '.training-state.safetensors'
+
+def training_state_path(out, name: str) -> Path:
+    "Where the run `name` of the run folder `out` keeps its training state between epochs."
+    return Path(out) / f'{name}{STATE_SUFFIX}'
+
+def _encode(obj, tensors: dict):
+    "`obj` as JSON, its tensors moved to `tensors` (dict keys, tuples and ints kept as they are)."
+    if isinstance(obj, torch.Tensor):
+        key = str(len(tensors)); tensors[key] = obj.detach().to('cpu').clone(); return {'tensor': key}
+    if isinstance(obj, dict):
+        return {'dict': [[_encode(k, tensors), _encode(v, tensors)] for k, v in obj.items()]}
+    if isinstance(obj, (list, tuple)): return {type(obj).__name__: [_encode(v, tensors) for v in obj]}
+    if obj is None or isinstance(obj, (bool, int, float, str)): return obj
+    raise TypeError(f'cannot save a {type(obj).__name__} in a training state')
+
+def _decode(obj, tensors: dict):
+    if not isinstance(obj, dict): return obj
+    (kind, value), = obj.items()
+    if kind == 'tensor': return tensors[value]
+    if kind == 'dict': return {_decode(k, tensors): _decode(v, tensors) for k, v in value}
+    return (tuple if kind == 'tuple' else list)(_decode(v, tensors) for v in value)
+
+def save_training_state(path, key: str, state: dict) -> Path:
+    "Save `state` (nested dicts, lists, tensors, numbers) to `path` atomically, under `key`."
+    from safetensors.torch import save_file
+    tensors = {}
+    header = dict(bioner_kd_state=key, state=json.dumps(_encode(state, tensors)))
+    with atomic_path(path) as tmp: save_file(tensors, tmp, metadata=header)
+    return Path(path)
+
+def load_training_state(path, key: str) -> dict | None:
+    "The state saved at `path` under `key`; None when there is none, or it was saved under another key."
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+    path = Path(path)
+    if not path.exists(): return None
+    try:
+        with safe_open(path, framework='pt') as f: header = f.metadata() or {}
+        if header.get('bioner_kd_state') != key: return None
+        return _decode(json.loads(header['state']), load_file(path))
+    except Exception as e:
+        warnings.warn(f'{path}: unreadable training state ({e}); the run starts anew'); return None
 
 # %% ../nbs/03_train.ipynb #4ee43ee7
 MODEL_SUFFIX = '.safetensors'
@@ -531,7 +604,9 @@ def finish_run(kind: str,                # the record's kind: 'stm', 'mtm', 'mtm
                   precision=result['precision'], loss_peak_ratio=result['loss_peak_ratio'],
                   train_sentences={d: t.train.n_sentences for d, t in data.items()},
                   test_sentences={d: t.test.n_sentences for d, t in data.items()},
-                  seconds=round(time.time() - start, 2), peak_memory_mb=round(peak_memory_mb(), 1),
+                  resumed_from_epoch=result['resumed_from_epoch'],
+                  seconds=round(time.time() - start + result['earlier_seconds'], 2),
+                  peak_memory_mb=round(peak_memory_mb(), 1),
                   threads=torch.get_num_threads(), device=str(cfg.device), **provenance())
     if out is not None:
         out = Path(out)
@@ -540,6 +615,7 @@ def finish_run(kind: str,                # the record's kind: 'stm', 'mtm', 'mtm
         record['checkpoint'] = str(save_checkpoint(model, path, **meta)) if checkpoint else None
         # last: a record means the run, model file included, is complete
         write_record(out / f'{name}.json', record)
+        training_state_path(out, name).unlink(missing_ok=True)
     return record
 
 # %% ../nbs/03_train.ipynb #60398c67
@@ -557,9 +633,11 @@ def train_stm(dataset: str,             # the STM's dataset
     emb, chars, data = run_inputs(cfg, [dataset])
     torch.manual_seed(cfg.seed)
     model = STM(emb.words, chars, dataset, CORPORA[dataset].tags, cfg.model, emb.vectors)
-    result = fit(model, data, cfg, desc=name)
+    fp = run_fingerprint('stm', cfg, [dataset])
+    result = fit(model, data, cfg, desc=name, state=training_state_path(out, name) if out else None,
+                 state_key=fp['fingerprint'])
     return model, finish_run('stm', model, data, cfg, result, start, out, name,
-                          dict(embeddings=emb.source, **run_fingerprint('stm', cfg, [dataset])), checkpoint)
+                             dict(embeddings=emb.source, **fp), checkpoint)
 
 def train_mtm(datasets, cfg: TrainConfig, out=None, name: str | None = None) -> tuple:
     """Train an MTM over `datasets`; return (model, record). With `out`, write `<name>.json` and
@@ -572,9 +650,11 @@ def train_mtm(datasets, cfg: TrainConfig, out=None, name: str | None = None) -> 
     emb, chars, data = run_inputs(cfg, list(datasets))
     torch.manual_seed(cfg.seed)
     model = MTM(emb.words, chars, {d: CORPORA[d].tags for d in datasets}, cfg.model, emb.vectors)
-    result = fit(model, data, cfg, desc=name)
+    fp = run_fingerprint(kind, cfg, list(data))
+    result = fit(model, data, cfg, desc=name, state=training_state_path(out, name) if out else None,
+                 state_key=fp['fingerprint'])
     return model, finish_run(kind, model, data, cfg, result, start, out, name,
-                          dict(embeddings=emb.source, **run_fingerprint(kind, cfg, list(data))))
+                             dict(embeddings=emb.source, **fp))
 
 # %% ../nbs/03_train.ipynb #52256ff6
 PARITY_DATASETS = ('NCBI', 'BC5CDR', 'BioNLP13CG', 'JNLPBA')
