@@ -13,10 +13,13 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .data import CORPORA, DATASETS, length_batches, make_batch
+from .data import CORPORA, DATASETS
+from .encoding import length_batches, make_batch
 from .models import MTM, STM, ModelConfig, autocast, resolve_precision
-from .train import (TrainConfig, check_device, draw_schedule, make_optimizers, peak_memory_mb,
-                             run_inputs, seed_everything, train_step)
+from .config import TrainConfig, check_device
+from .fit import draw_schedule, make_optimizers, train_step
+from .records import peak_memory_mb
+from .train import run_inputs, seed_everything
 from .evaluate import predict
 from .tagger import Tagger, raw_documents, speed_clock, tagging_speed
 

@@ -8,7 +8,7 @@ import torch
 
 from bioner_kd import data
 from bioner_kd.tagger import tokenise
-from bioner_kd.train import load_checkpoint, save_checkpoint
+from bioner_kd.records import load_checkpoint, save_checkpoint
 from helpers import run_cli, needs_corpora
 
 pytestmark = needs_corpora

@@ -11,10 +11,10 @@ import pytest
 from scipy.stats import friedmanchisquare
 
 from bioner_kd import data
-from bioner_kd.grid import build_grid
+from bioner_kd.graph import build_grid
 from bioner_kd.cells import synthetic_records
 from bioner_kd.report import write_reports
-from bioner_kd.train import get_profile
+from bioner_kd.config import get_profile
 from helpers import alive, descendants, run_cli, start_cli, wait_until, workers_joined
 
 pytestmark = pytest.mark.skipif(data.local_data_dir() is None, reason='BIONER_KD_DATA is not set')

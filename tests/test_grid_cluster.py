@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bioner_kd.grid import KERNEL_TRIES, Node, NodeFailed, execute_node
+from bioner_kd.graph import Node
+from bioner_kd.execute import KERNEL_TRIES, NodeFailed, execute_node
 from helpers import start_cli, workers_joined, needs_corpora
 
 pytestmark = needs_corpora
