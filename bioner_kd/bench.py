@@ -92,8 +92,8 @@ def measure(kind: str, cfg: TrainConfig, precisions=('fp32', 'bf16'), rounds: in
     tagging = []                                   # raw text to entities, tokenisation included (04a_tagger)
     if kind == 'STM':
         texts = raw_documents('NCBI')
-        tagging = [dict(what='STM tagging raw text', precision=p, tokens_per_s=tagging_speed(
-                            Tagger(model, 'NCBI', precision=p), texts, torch.get_num_threads())['tokens_per_s'])
+        speed = lambda p: tagging_speed(Tagger(model, 'NCBI', precision=p), texts, torch.get_num_threads())
+        tagging = [dict(what='STM tagging raw text', precision=p, tokens_per_s=speed(p)['tokens_per_s'])
                    for p in precisions]
     seconds = {}
     for _ in range(rounds):
