@@ -184,7 +184,7 @@ def tag_cmd(args) -> int:
     import os
     from tqdm.auto import tqdm
     from bioner_kd.tagger import Tagger
-    try: tagger = Tagger.load(args.model, args.dataset)
+    try: tagger = Tagger.load(args.model, args.dataset, precision=args.precision)
     except (OSError, ValueError) as e: raise SystemExit(f'bioner-kd tag: {e}')
     if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(encoding='utf-8')
     write, names, status, group = TAG_FORMATS[args.format], args.files or ['-'], 0, []
