@@ -160,7 +160,8 @@ def parser() -> argparse.ArgumentParser:
         'conll: every token and its tag'
     )
     q.add_argument('--precision', choices=choices('precision'), default='auto',
-                   help='auto (bf16 where the hardware has it, as the runs are scored; default), fp32 or bf16')
+                   help='auto (bf16 where the hardware has it, as the runs are scored; default), '
+                   'fp32 or bf16')
     q.add_argument('--quiet', action='store_true', help='no progress bar')
     q.set_defaults(func=tag_cmd)
 
