@@ -88,8 +88,10 @@ def measure(kind: str, cfg: TrainConfig, precisions=('fp32', 'bf16'), rounds: in
     precisions = list(dict.fromkeys(resolve_precision(p, cfg.device) for p in precisions))
     tagging = []                                   # raw text to entities, tokenisation included (04a_tagger)
     if kind == 'STM':
-        speed = tagging_speed(Tagger(model, 'NCBI'), raw_documents('NCBI'), threads=torch.get_num_threads())
-        tagging = [dict(what='STM tagging raw text', precision='fp32', tokens_per_s=speed['tokens_per_s'])]
+        texts = raw_documents('NCBI')
+        tagging = [dict(what='STM tagging raw text', precision=p, tokens_per_s=tagging_speed(
+                            Tagger(model, 'NCBI', precision=p), texts, torch.get_num_threads())['tokens_per_s'])
+                   for p in precisions]
     seconds = {}
     for _ in range(rounds):
         for p in precisions:
@@ -176,5 +178,5 @@ def summary(df: pd.DataFrame) -> str:
                 f"{what}: bf16 is {g.tokens_per_s['bf16'] / g.tokens_per_s['fp32']:.2f} times fp32 "
                 f"(the bound: {g.bound_tokens_per_s['bf16'] / g.bound_tokens_per_s['fp32']:.2f} times)")
     tagging = df[df.what.str.contains('tagging')]
-    lines += [f'{r.what}: {r.tokens_per_s:,.0f} tokens/s' for r in tagging.itertuples()]
+    lines += [f'{r.what} ({r.precision}): {r.tokens_per_s:,.0f} tokens/s' for r in tagging.itertuples()]
     return '\n'.join(lines)

@@ -16,6 +16,8 @@ from tqdm.auto import tqdm
 
 from .data import Sentence, encode_split, load_split
 from .evaluate import predict_ids
+from .models import resolve_precision
+from .options import check
 from .train import load_checkpoint
 
 # %% auto #0
@@ -161,7 +163,8 @@ class Tagger:
     entities."""
     def __init__(self, model, dataset: str | None = None,
                  batch_size: int = 64,          # sentences per batch
-                 chunk_chars: int = 100_000):   # characters of documents tokenised and tagged at a time
+                 chunk_chars: int = 100_000,    # characters of documents tokenised and tagged at a time
+                 precision: str = 'auto'):      # 'auto' (as the runs are scored), 'fp32' or 'bf16'
         names = ', '.join(model.tagsets)
         if dataset is None and len(model.tagsets) > 1:
             raise ValueError(
@@ -171,6 +174,7 @@ class Tagger:
             raise ValueError(f'this model does not tag {dataset!r}: it tags {names}')
         self.model, self.dataset, self.style = model.eval(), dataset, token_style(dataset)
         self.tagset, self.batch_size, self.chunk_chars = model.tagsets[dataset], batch_size, chunk_chars
+        self.precision = resolve_precision(check('precision', precision), next(model.parameters()).device)
 
     @classmethod
     def load(cls, path, dataset: str | None = None, device='cpu', **kwargs) -> Tagger:
@@ -179,7 +183,8 @@ class Tagger:
 
     def __repr__(self):
         run = getattr(self.model, 'meta', {}).get('run', '')
-        return f'Tagger({type(self.model).__name__} {run!r}, {self.dataset}, {self.style} tokens)'
+        return (f'Tagger({type(self.model).__name__} {run!r}, {self.dataset}, {self.style} tokens, '
+                f'{self.precision})')
 
     def __call__(self, text: str) -> list:
         "The entities of `text`."
@@ -210,7 +215,7 @@ class Tagger:
         sentences = [Sentence(tuple(forms[a:b]), ('O',) * (b - a)) for a, b in zip(bounds[:-1], bounds[1:])]
         enc = encode_split(sentences, self.model.words, self.model.chars, self.tagset)
         ids = predict_ids(self.model, enc, self.dataset, self.batch_size,
-                          next(self.model.parameters()).device)
+                          next(self.model.parameters()).device, self.precision)
         return [TaggedDocument(text, tk, ids[a:b], self.tagset)
                 for text, tk, a, b in zip(texts, tokens, starts[:-1].tolist(), starts[1:].tolist())]
 
@@ -241,7 +246,8 @@ def tagging_speed(tagger: Tagger,        # the tagger to time
         torch.set_num_threads(old)
     tokens = sum(len(tokenise(t, tagger.style).spans) for t in texts)
     return dict(model=type(tagger.model).__name__, dataset=tagger.dataset, hidden=tagger.model.cfg.hidden,
-                threads=threads, documents=len(texts), characters=sum(map(len, texts)), tokens=tokens,
+                precision=tagger.precision, threads=threads, documents=len(texts),
+                characters=sum(map(len, texts)), tokens=tokens,
                 seconds=round(seconds, 3), tokens_per_s=round(tokens / seconds),
                 tokenising_share=round(tokenising / seconds, 3))
 

@@ -144,7 +144,7 @@ PROFILES = {p.name: p for p in [
             adam_beta1=0.5, model=ModelConfig(char_dim=8, char_hidden=8, hidden=16, task_hidden=16),
             embeddings=Word2VecConfig(dim=32, epochs=1), feature_seeds=(1,), keep_student_checkpoints=False),
     Profile('quick', 'all 15 datasets, 400-sentence subsets, small networks, 2 seeds, 3-MTM ensemble, '
-            'the 2021 analyses on 5 datasets: under 30 minutes on 2 cores',
+            'the 2021 analyses on 5 datasets: about 35 minutes on 2 cores',
             datasets=DATASETS, seeds=(1, 2), teacher_seeds=(1, 2, 3),
             max_train_sentences=400, max_test_sentences=500, epochs=10, mtm_epochs=15, batch_size=16, lr=5e-3,
             adam_beta1=0.5,

@@ -83,3 +83,22 @@ def test_kernel_that_fails_to_start_is_retried(flaky_kernel, tmp_path):
     with pytest.raises(NodeFailed, match="dataset='NCBX'"):
         execute_node(Node('stm-NCBX', 'stm', dict(profile='smoke', dataset='NCBX', seeds=[1])), tmp_path / 'bad')
     assert starts() == 1
+
+
+def test_node_kernel_allocates_without_dasks_trim_setting(tmp_path, monkeypatch):
+    """Dask's nanny gives its workers MALLOC_TRIM_THRESHOLD_=65536, which made training in a node's kernel 1.4-1.7
+    times slower (06_grid): the kernel starts without it, the other settings it inherits kept."""
+    spec, seen = tmp_path / 'jupyter' / 'kernels' / 'python3', tmp_path / 'seen'
+    spec.mkdir(parents=True)
+    (tmp_path / 'probe.py').write_text(        # a kernel that records its environment, then dies
+        'import os\n'
+        f"open({str(seen)!r}, 'a').write(repr((os.environ.get('MALLOC_TRIM_THRESHOLD_'), "
+        "os.environ.get('BIONER_KD_PROBE'))) + '\\n')\n")
+    argv = [sys.executable, str(tmp_path / 'probe.py'), '-f', '{connection_file}']
+    (spec / 'kernel.json').write_text(json.dumps(dict(argv=argv, display_name='probe', language='python')))
+    monkeypatch.setenv('JUPYTER_PATH', str(tmp_path / 'jupyter'))
+    monkeypatch.setenv('MALLOC_TRIM_THRESHOLD_', '65536')                # as in a Dask worker
+    node = Node('stm-NCBI', 'stm', dict(profile='smoke', dataset='NCBI', seeds=[1]), records=('stm-NCBI-seed1.json',))
+    with pytest.raises(NodeFailed, match='Kernel died before replying'):
+        execute_node(node, tmp_path / 'out', None, {'BIONER_KD_PROBE': 'kept'})
+    assert seen.read_text().splitlines() == [repr((None, 'kept'))] * KERNEL_TRIES
