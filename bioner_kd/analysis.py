@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .train import Profile, get_profile
+from .config import Profile, get_profile
 from .cells import (Cells, ModelSpec, collect, feature_models, init_alphas, load_records,
                              paper_models, published)
 from .tables import compare_table, f1_table, paper_gaps

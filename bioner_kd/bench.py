@@ -13,10 +13,13 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .data import CORPORA, DATASETS, length_batches, make_batch
+from .data import CORPORA, DATASETS
+from .encoding import length_batches, make_batch
 from .models import MTM, STM, ModelConfig, autocast, resolve_precision
-from .train import (TrainConfig, check_device, draw_schedule, make_optimizers, peak_memory_mb,
-                             run_inputs, seed_everything, train_step)
+from .config import TrainConfig, check_device
+from .fit import draw_schedule, make_optimizers, train_step
+from .records import peak_memory_mb
+from .train import run_inputs, seed_everything
 from .evaluate import predict
 from .tagger import Tagger, raw_documents, speed_clock, tagging_speed
 
@@ -89,8 +92,8 @@ def measure(kind: str, cfg: TrainConfig, precisions=('fp32', 'bf16'), rounds: in
     tagging = []                                   # raw text to entities, tokenisation included (04a_tagger)
     if kind == 'STM':
         texts = raw_documents('NCBI')
-        tagging = [dict(what='STM tagging raw text', precision=p, tokens_per_s=tagging_speed(
-                            Tagger(model, 'NCBI', precision=p), texts, torch.get_num_threads())['tokens_per_s'])
+        speed = lambda p: tagging_speed(Tagger(model, 'NCBI', precision=p), texts, torch.get_num_threads())
+        tagging = [dict(what='STM tagging raw text', precision=p, tokens_per_s=speed(p)['tokens_per_s'])
                    for p in precisions]
     seconds = {}
     for _ in range(rounds):

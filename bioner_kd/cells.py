@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 
 from .data import DATASETS
-from .train import Profile, get_profile, read_record, settings_differences
+from .config import Profile, get_profile
+from .records import read_record, settings_differences
 from .distill import DistillConfig
 from .names import mtm_kind, mtm_name, stm_name, student_name
-from .grid import SOURCES, TEACHERS
+from .runs import TEACHERS
+from .graph import SOURCES
 
 # %% auto #0
 __all__ = ['SUMMARY_ROWS', 'RUN_KINDS', 'paper_tables', 'published', 'ModelSpec', 'paper_models', 'feature_models',
@@ -148,7 +150,7 @@ def synthetic_records(profile: str,                     # whose grid
                       init_from_teacher: bool = False,  # the grid of `--init-from-teacher`
                       commit: str = '0' * 40) -> list:  # the git commit they record
     "Write made-up records of the runs of the grid of `profile` (F1 near the paper's) into `out`, but `skip`."
-    from bioner_kd.grid import build_grid
+    from bioner_kd.graph import build_grid
     prof, out = get_profile(profile), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paper, paths = _read_paper_tables(), []

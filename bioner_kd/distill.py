@@ -13,14 +13,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import (CORPORA, EncodedSplit, cache_dir, claimed_temporary, encode_split, file_digests,
-                            length_batches, make_batch)
+from .data import CORPORA, cache_dir, claimed_temporary, file_digests
+from .encoding import EncodedSplit, encode_split, length_batches, make_batch
 from .models import STM, FEATURE_LAYERS
 from .names import student_name
 from .options import check, check_options
-from .train import (TrainConfig, finish_run, fit, identity, load_checkpoint, read_model_header,
-                             run_fingerprint, run_inputs, seed_everything, task_sentences,
-                             training_state_path)
+from .config import TrainConfig
+from .fit import fit, training_state_path
+from .records import identity, load_checkpoint, read_model_header, run_fingerprint
+from .train import finish_run, run_inputs, seed_everything, task_sentences
 
 # %% auto #0
 __all__ = ['student_objective', 'feature_loss', 'TeacherTargets', 'compute_targets', 'load_targets', 'teacher_targets',

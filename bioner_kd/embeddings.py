@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import (CORPORA, DATASETS, Vocab, atomic_path, cache_dir, load_split, normalize_word,
-                            train_devel_digests, train_devel_sentences)
+from .data import CORPORA, DATASETS, atomic_path, cache_dir, load_split
+from .encoding import Vocab, normalize_word, train_devel_digests, train_devel_sentences
 
 # %% auto #0
 __all__ = ['Embeddings', 'Word2VecConfig', 'corpus_text', 'train_word2vec', 'corpus_vocabulary', 'EmbeddingsFormatError',

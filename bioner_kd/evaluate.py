@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .data import EncodedSplit, Sentence, encode_split, length_batches, make_batch
+from .data import Sentence
+from .encoding import EncodedSplit, encode_split, length_batches, make_batch
 from .models import autocast, resolve_precision
 
 # %% auto #0

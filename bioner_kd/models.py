@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import Batch, Vocab
+from .encoding import Batch, Vocab
 from .crf import LinearChainCRF
 
 # oneDNN keeps one LSTM primitive, with its own reordered copy of the weights, per input shape. Batches of

@@ -50,7 +50,7 @@ def is_int(v, low: int = 0) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low
 def is_seed(v) -> bool: return is_int(v) and v < 2**32
 def _profiles() -> tuple:
-    from bioner_kd.train import PROFILES
+    from bioner_kd.config import PROFILES
     return tuple(PROFILES)
 def _is_features(v) -> bool:
     return isinstance(v, dict) and all(k in FEATURE_LAYERS and is_number(w) and w >= 0 for k, w in v.items())

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from .data import DATASETS
-from .train import Profile, get_profile
+from .config import Profile, get_profile
 from .tables import VARIANCE_DDOF, csv_table, fmt, latex_table, markdown_table
 from .stats import BLOCK_NAMES, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, pfmt, peq
 from .figures import plot_conover, plot_ranks, save_figure

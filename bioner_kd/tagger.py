@@ -14,11 +14,12 @@ import regex
 import torch
 from tqdm.auto import tqdm
 
-from .data import Sentence, encode_split, load_split
+from .data import Sentence, load_split
+from .encoding import encode_split
 from .evaluate import predict_ids
 from .models import resolve_precision
 from .options import check
-from .train import load_checkpoint
+from .records import load_checkpoint
 
 # %% auto #0
 __all__ = ['TOKEN_STYLES', 'TOKENISATION', 'token_style', 'sentence_starts', 'Tokens', 'tokenise', 'token_form', 'rejoin',

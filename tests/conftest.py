@@ -27,7 +27,7 @@ def dask_cluster(tmp_path):
     """A Dask cluster on 127.0.0.1 as a user starts one: `dask scheduler`, then `worker()` starts a `dask worker` of one
     thread (after `prefix`, a command that runs it) and returns its process. Yields the scheduler's address and `worker`."""
     dask = Path(sys.executable).parent / 'dask'
-    env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__UNKNOWN_TASK_DURATION='1h',      # as 06_grid says
+    env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__UNKNOWN_TASK_DURATION='1h',      # as 06c_grid says
                DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED='False')
     def start(*args, prefix=()):
         procs.append(subprocess.Popen([*prefix, str(dask), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

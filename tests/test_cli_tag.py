@@ -8,7 +8,7 @@ import torch
 
 from bioner_kd import data
 from bioner_kd.tagger import tokenise
-from bioner_kd.train import load_checkpoint, save_checkpoint
+from bioner_kd.records import load_checkpoint, save_checkpoint
 from helpers import run_cli, needs_corpora
 
 pytestmark = needs_corpora
@@ -121,3 +121,17 @@ def test_a_crafted_pickle_runs_no_code(models, tmp_path):
     r = run_cli(*student, '--seed', '2')
     assert r.returncode == 1 and f'missing teacher checkpoint(s) {teachers / "mtm-seed2.safetensors"}' in r.stderr, r.stderr
     assert not evidence.exists()
+
+
+def test_tag_precision_is_the_apis(models, tmp_path):
+    "`--precision` tags as `Tagger(precision=...)` does, `auto` by default; an unknown precision is refused."
+    from bioner_kd.tagger import Tagger
+    text = tmp_path / 'abstract.txt'
+    text.write_text('Mutations in BRCA1 cause breast and ovarian cancer, and ataxia-telangiectasia. ' * 20)
+    for args, precision in (([], 'auto'), (['--precision', 'fp32'], 'fp32'), (['--precision', 'bf16'], 'bf16')):
+        r = run_cli('tag', '--model', str(models.stm), '--format', 'tsv', *args, str(text))
+        assert r.returncode == 0, r.stderr
+        ents = Tagger.load(models.stm, precision=precision)(text.read_text())
+        assert [line.split('\t')[1:3] for line in r.stdout.splitlines()] == [[str(e.start), str(e.end)] for e in ents]
+    r = run_cli('tag', '--model', str(models.stm), '--precision', 'fp16', str(text))
+    assert r.returncode == 2 and "invalid choice: 'fp16'" in r.stderr

@@ -12,10 +12,10 @@ import pytest
 from matplotlib.image import imread
 from scipy.stats import friedmanchisquare, t as student_t
 
-from bioner_kd.grid import build_grid
+from bioner_kd.graph import build_grid
 from bioner_kd.cells import synthetic_records
 from bioner_kd.report import write_reports
-from bioner_kd.train import get_profile
+from bioner_kd.config import get_profile
 from helpers import alive, descendants, needs_corpora, run_cli, start_cli, wait_until, workers_joined
 
 pytestmark = needs_corpora

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bioner_kd.grid import KERNEL_TRIES, Node, NodeFailed, execute_node
+from bioner_kd.graph import Node
+from bioner_kd.execute import KERNEL_TRIES, NodeFailed, execute_node
 from helpers import start_cli, workers_joined, needs_corpora
 
 pytestmark = needs_corpora
@@ -87,7 +88,7 @@ def test_kernel_that_fails_to_start_is_retried(flaky_kernel, tmp_path):
 
 def test_node_kernel_allocates_without_dasks_trim_setting(tmp_path, monkeypatch):
     """Dask's nanny gives its workers MALLOC_TRIM_THRESHOLD_=65536, which made training in a node's kernel 1.4-1.7
-    times slower (06_grid): the kernel starts without it, the other settings it inherits kept."""
+    times slower (06b_execute): the kernel starts without it, the other settings it inherits kept."""
     spec, seen = tmp_path / 'jupyter' / 'kernels' / 'python3', tmp_path / 'seen'
     spec.mkdir(parents=True)
     (tmp_path / 'probe.py').write_text(        # a kernel that records its environment, then dies

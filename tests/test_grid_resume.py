@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from bioner_kd.grid import build_grid, run_grid, select
-from bioner_kd.train import get_profile
+from bioner_kd.graph import build_grid
+from bioner_kd.grid import run_grid, select
+from bioner_kd.config import get_profile
 from helpers import alive, descendants, start_cli, wait_until, needs_corpora
 
 pytestmark = needs_corpora

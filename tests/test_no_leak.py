@@ -8,10 +8,11 @@ from dataclasses import replace
 
 import pytest
 
-from bioner_kd.data import (CORPORA, DATASETS, cap_chars, corpus_char_vocab, corpus_path, normalize_word,
-                            train_devel_sentences)
+from bioner_kd.data import CORPORA, DATASETS, corpus_path
+from bioner_kd.encoding import cap_chars, corpus_char_vocab, normalize_word, train_devel_sentences
 from bioner_kd.embeddings import corpus_text
-from bioner_kd.train import get_profile, task_sentences
+from bioner_kd.config import get_profile
+from bioner_kd.train import task_sentences
 from helpers import needs_corpora
 
 pytestmark = needs_corpora

@@ -12,8 +12,10 @@ NBS = CFG.nbs_path
 
 
 # The notebooks that never read a corpus file (their cells work on made-up data); every other one needs them.
-WITHOUT_CORPORA = {'01a_crf.ipynb', '02a_options.ipynb', '07_cells.ipynb', '07a_tables.ipynb',
-                   '07b_stats.ipynb', '07c_figures.ipynb', '07d_analysis.ipynb', '07e_report.ipynb', 'index.ipynb'}
+WITHOUT_CORPORA = {'01a_crf.ipynb', '02a_options.ipynb', '03_config.ipynb', '03a_fit.ipynb', '03b_records.ipynb',
+                   '06_runs.ipynb', '06a_graph.ipynb', '06b_execute.ipynb', '07_cells.ipynb', '07a_tables.ipynb',
+                   '07b_stats.ipynb', '07c_figures.ipynb', '07d_analysis.ipynb', '07e_report.ipynb',
+                   '08_commands.ipynb', 'index.ipynb'}
 NO_DOWNLOAD = 'http://127.0.0.1:9/no-downloads-in-tests'    # where a corpus would come from: nothing listens
 
 

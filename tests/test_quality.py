@@ -1,9 +1,10 @@
 """Absolute quality: the STM of NCBI on the full data, at the default sizes, with the default word2vec and the
 paper's protocol (15 epochs on train+devel, tested on test), reaches a test F1 of at least 82, as in
-`03_train` (a prototype of this design reached 83.0). It takes a few minutes on one core; it is the one
+`03c_train` (a prototype of this design reached 83.0). It takes a few minutes on one core; it is the one
 check that every part, from the corpus reader through the embeddings and the training loop to the metric,
 works at full scale. The precision is the default, 'auto'."""
-from bioner_kd.train import TrainConfig, train_stm
+from bioner_kd.config import TrainConfig
+from bioner_kd.train import train_stm
 from helpers import needs_corpora
 
 pytestmark = needs_corpora
