@@ -7,13 +7,6 @@ import pytest
 from helpers import corpora_missing, run_cli, wait_until
 
 
-LONGEST = ('test_grid.py', 'test_quality.py')    # started first, so that the two workers finish together
-
-
-def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: item.path.name not in LONGEST)     # stable: the rest keep their order
-
-
 def pytest_addoption(parser):
     parser.addoption('--nbflags', default='', help='notebook test flags to run as well, e.g. "slow" or "slow gpu"')
 

@@ -7,8 +7,6 @@ import pytest
 from bioner_kd import data
 from helpers import corpora_missing, run_cli
 
-pytestmark = pytest.mark.xdist_group('cli_data')  # one worker: its module fixtures are built once
-
 
 @pytest.fixture(scope='module')
 def shared():

@@ -11,7 +11,7 @@ from bioner_kd.tagger import tokenise
 from bioner_kd.records import load_checkpoint, save_checkpoint
 from helpers import run_cli, needs_corpora
 
-pytestmark = [needs_corpora, pytest.mark.xdist_group('tag_models')]  # one worker: shared fixtures
+pytestmark = needs_corpora
 
 HOSTILE = ('Ataxia\u2013telangiectasia (A-T) and NF-\u03baB: na\u0131\u0308ve T\u00a0cells\tin   breast cancer \U0001f637\U0001f44d\U0001f3fd.\r\n'
            'The ' + 'A' * 400 + ' gene is mutated in ovarian cancer.\r\n\r\nCafe\u0301 au lait spots.\n')

@@ -14,8 +14,6 @@ import pytest
 
 from helpers import serve
 
-pytestmark = pytest.mark.xdist_group('site')  # one worker: its module fixtures are built once
-
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path('/usr/bin/chromium')
 SHOTS = ROOT / 'build' / 'docs-screenshots'

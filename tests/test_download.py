@@ -7,8 +7,6 @@ import pytest
 from bioner_kd import data
 from helpers import corpora_missing, serve
 
-pytestmark = pytest.mark.xdist_group('mirror')  # one worker: its module fixtures are built once
-
 FILES = [('NCBI', 'devel'), ('NCBI', 'test'), ('BioNLP13PC', 'devel')]
 TAMPERED = ('ExPTM', 'devel')
 

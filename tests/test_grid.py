@@ -18,7 +18,7 @@ from bioner_kd.report import write_reports
 from bioner_kd.config import get_profile
 from helpers import alive, descendants, needs_corpora, run_cli, start_cli, wait_until, workers_joined
 
-pytestmark = [needs_corpora, pytest.mark.xdist_group('smoke_grid')]  # one worker: shared fixtures
+pytestmark = needs_corpora
 ROOT = Path(__file__).resolve().parent.parent
 
 

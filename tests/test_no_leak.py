@@ -15,7 +15,7 @@ from bioner_kd.config import get_profile
 from bioner_kd.train import task_sentences
 from helpers import needs_corpora
 
-pytestmark = [needs_corpora, pytest.mark.xdist_group('corpora_text')]  # one worker: shared fixtures
+pytestmark = needs_corpora
 
 
 def file_tokens(dataset: str, split: str) -> list:
