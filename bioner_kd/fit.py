@@ -168,9 +168,9 @@ def fit(model,             # an MTM or an STM (`02_models`)
 # %% ../nbs/03a_fit.ipynb #e1a54984
 STATE_SUFFIX = '.training-state.safetensors'
 
-def training_state_path(out, name: str) -> Path:
-    "Where the run `name` of the run folder `out` keeps its training state between epochs."
-    return Path(out) / f'{name}{STATE_SUFFIX}'
+def training_state_path(out, name: str) -> Path | None:
+    "Where the run `name` of the run folder `out` keeps its training state; None without `out`."
+    return None if out is None else Path(out) / f'{name}{STATE_SUFFIX}'
 
 def _encode(obj, tensors: dict):
     "`obj` as JSON, its tensors moved to `tensors` (dict keys, tuples and ints kept as they are)."

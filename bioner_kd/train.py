@@ -133,7 +133,7 @@ def train_stm(dataset: str,             # the STM's dataset
     torch.manual_seed(cfg.seed)
     model = STM(emb.words, chars, dataset, CORPORA[dataset].tags, cfg.model, emb.vectors)
     fp = run_fingerprint('stm', cfg, [dataset])
-    result = fit(model, data, cfg, desc=name, state=training_state_path(out, name) if out else None,
+    result = fit(model, data, cfg, desc=name, state=training_state_path(out, name),
                  state_key=fp['fingerprint'])
     return model, finish_run('stm', model, data, cfg, result, start, out, name,
                              dict(embeddings=emb.source, **fp), checkpoint)
@@ -150,7 +150,7 @@ def train_mtm(datasets, cfg: TrainConfig, out=None, name: str | None = None) -> 
     torch.manual_seed(cfg.seed)
     model = MTM(emb.words, chars, {d: CORPORA[d].tags for d in datasets}, cfg.model, emb.vectors)
     fp = run_fingerprint(kind, cfg, list(data))
-    result = fit(model, data, cfg, desc=name, state=training_state_path(out, name) if out else None,
+    result = fit(model, data, cfg, desc=name, state=training_state_path(out, name),
                  state_key=fp['fingerprint'])
     return model, finish_run(kind, model, data, cfg, result, start, out, name,
                              dict(embeddings=emb.source, **fp))
