@@ -121,11 +121,13 @@ class Profile:
 
 # %% ../nbs/03_config.ipynb #b0cc0e20
 PROFILES = {p.name: p for p in [
-    Profile('smoke', 'three datasets, 200 sentences, tiny networks: the whole grid in minutes (CI)',
+    Profile('smoke', 'three datasets, 200 sentences, tiny networks, the 2021 analyses on 2 datasets: '
+            'the whole grid in minutes (CI)',
             datasets=('BioNLP13GE', 'ExPTM', 'NCBI'), seeds=(1, 2), teacher_seeds=(1, 2),
-            max_train_sentences=200, max_test_sentences=200, epochs=8, mtm_epochs=8, batch_size=8, lr=5e-3,
+            max_train_sentences=200, max_test_sentences=200, epochs=8, mtm_epochs=8, batch_size=16, lr=1e-2,
             adam_beta1=0.5, model=ModelConfig(char_dim=8, char_hidden=8, hidden=16, task_hidden=16),
-            embeddings=Word2VecConfig(dim=32, epochs=1), feature_seeds=(1,), keep_student_checkpoints=False),
+            embeddings=Word2VecConfig(dim=32, epochs=1), feature_seeds=(1,),
+            feature_datasets=('ExPTM', 'NCBI'), keep_student_checkpoints=False),
     Profile('quick', 'all 15 datasets, 400-sentence subsets, small networks, 2 seeds, 3-MTM ensemble, '
             'the 2021 analyses on 5 datasets: about 35 minutes on 2 cores',
             datasets=DATASETS, seeds=(1, 2), teacher_seeds=(1, 2, 3),
