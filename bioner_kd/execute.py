@@ -13,7 +13,8 @@ from .runs import default_out
 from .graph import Node
 
 # %% auto #0
-__all__ = ['KERNEL_TRIES', 'IOPUB_WAIT', 'experiments_dir', 'NodeFailed', 'error_line', 'execute_node', 'run_report']
+__all__ = ['KERNEL_TRIES', 'IOPUB_WAIT', 'KERNEL_ARGS', 'experiments_dir', 'NodeFailed', 'error_line', 'execute_node',
+           'run_report']
 
 # %% ../nbs/06b_execute.ipynb #1944eb4e
 def experiments_dir() -> Path:
@@ -51,6 +52,7 @@ def _tell(topic: str | None, **event):
 
 KERNEL_TRIES = 3      # starts of a node's Jupyter kernel before the node is reported failed
 IOPUB_WAIT = 120      # seconds to wait for a cell's last output after its reply (nbclient's default: 4)
+KERNEL_ARGS = ['--IPKernelApp.log_level=CRITICAL']   # the kernel's own log ("running over TCP ..."): not ours
 
 def execute_node(node: Node, out, topic: str | None = None, env: dict | None = None, *needs) -> str:
     "Run `node`: the papermill execution of its notebook into `out`; raise `NodeFailed` if it fails."
@@ -70,7 +72,7 @@ def execute_node(node: Node, out, topic: str | None = None, env: dict | None = N
                 pm.execute_notebook(
                     str(experiments_dir() / f'{node.notebook}.ipynb'), str(nb_out), parameters=params,
                     kernel_name='python3', progress_bar=False, stdout_file=f, stderr_file=f,
-                    extra_arguments=['--IPKernelApp.log_level=CRITICAL'],      # its log: not on our console
+                    extra_arguments=KERNEL_ARGS,
                     iopub_timeout=IOPUB_WAIT, on_notebook_start=lambda **_: ready.append(True))
             return node.name
         except Exception as e:
@@ -89,5 +91,6 @@ def run_report(profile: str, runs=None, reports=None, progress: bool = False) ->
     executed.parent.mkdir(parents=True, exist_ok=True)
     pm.execute_notebook(str(experiments_dir() / 'report.ipynb'), str(executed), kernel_name='python3',
                         progress_bar=progress, parameters=dict(profile=profile, runs=str(runs),
-                                                               reports=str(reports)), log_output=False)
+                                                               reports=str(reports)), log_output=False,
+                        extra_arguments=KERNEL_ARGS)
     return reports

@@ -28,6 +28,7 @@ def test_smoke_grid_completes(smoke_grid):
     nodes = build_grid(get_profile('smoke'))
     assert all(n.done(out) for n in nodes)
     assert f'{len(nodes)} run now, 0 already done, 0 failed' in smoke_grid.log
+    assert 'WARNING' not in smoke_grid.log         # the kernels' own logs (the report's too) stay off the console
     for n in nodes:               # each node's executed notebook, in the run folder: its parameters, no error
         nb = json.loads((out / 'notebooks' / f'{n.name}.ipynb').read_text())
         params = dict(nb['metadata']['papermill']['parameters'])
