@@ -49,7 +49,6 @@ def check_page(page, path: str) -> str:
     page.problems.clear()
     r = page.goto(f'{page.base}/{path}')
     assert r is not None and r.ok, f'{path}: HTTP {r and r.status}'
-    page.wait_for_load_state('networkidle')
     page.screenshot(path=page.shots / (path.replace('/', '_') + '.png'))
     text = page.locator('article').first.inner_text()
     assert page.locator('article h1').count() >= 1 and len(text.strip()) > 20, f'{path}: no content'
