@@ -11,10 +11,11 @@ def pytest_addoption(parser):
     parser.addoption('--nbflags', default='', help='notebook test flags to run as well, e.g. "slow" or "slow gpu"')
 
 
-# The files that take longest, longest first (seconds on CI's 2 cores): `make test` hands files to its workers in
-# this order (`--dist loadfile --no-loadscope-reorder`), so that none of them starts last and runs alone. With
-# xdist's own order (most tests first), the one-test quality file started last: 877 s where 720 would do.
-LONGEST_FIRST = ('test_quality.py',     # 323: an STM on NCBI's full data
+# The long test files, handed out first (their seconds in a CI run on 2 cores): `make test` gives files to its
+# workers in this order (`--dist loadfile --no-loadscope-reorder`), so that no long file starts late and runs
+# alone at the end. In xdist's own order (most tests first) the one-test quality file started last: pytest took
+# 877 s, and 776 s in this order.
+LONGEST_FIRST = ('test_quality.py',     # 323: an STM on NCBI's full data, one test
                  'test_grid.py',        # 370: the smoke grid, and what uses it
                  'test_notebooks.py',   # 254
                  'test_grid_resume.py', # 126
