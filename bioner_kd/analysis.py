@@ -22,7 +22,7 @@ from .stats import (BLOCKS, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Ranking, paired
 # %% auto #0
 __all__ = ['HOLDS', 'FAILS', 'UNSURE', 'NO_RUNS', 'Analysis', 'model_groups', 'analyse', 'PaperTable', 'paper_table_frames',
            'Claim', 'interval_verdict', 'run_differences', 'difference_claim', 'separation_claim', 'make_claims',
-           'record_precision', 'Report', 'make_report']
+           'record_precision', 'Report', 'make_report', 'load_variants']
 
 # %% ../nbs/07d_analysis.ipynb #5a5bde1f
 @dataclass
@@ -187,6 +187,7 @@ class Report:
     features: Analysis | None # the 2021 students; None when the profile has no 2021 analyses
     tables: dict              # Tables 1-4: {stem: PaperTable}
     claims: list              # What reproduces: Claims (a) to (e)
+    variants: list = field(default_factory=list)  # records of runs with other settings (`load_variants`)
 
     @property
     def used(self) -> list:
@@ -199,7 +200,11 @@ class Report:
         used = set(self.used)
         return sorted({record_precision(r) for r in self.records if r['run'] in used})
 
-def make_report(profile: str, runs, blocks: str = 'runs', init_from_teacher: bool | None = None) -> Report:
+def make_report(profile: str,                          # a profile of `PROFILES`
+                runs,                                  # the run folder of its grid
+                blocks: str = 'runs',                  # of the Friedman tests: 'runs' or 'datasets'
+                init_from_teacher: bool | None = None, # all from the teacher (None: as the runs say)
+                variants=None) -> Report:              # a folder of runs with other settings, or None
     "Read the records of `profile` in the folder `runs` and compute the tables and statistics of its report."
     prof = get_profile(profile)
     everything = load_records(runs)
@@ -215,4 +220,17 @@ def make_report(profile: str, runs, blocks: str = 'runs', init_from_teacher: boo
     other = [r['run'] for r in records if r['run'] not in used
              and any(m.kind == 'student' and not m.same_as and m.matches(r) for m in flipped)]
     return Report(prof, records, others, alphas, other, paper, features, paper_table_frames(paper, prof),
-                  make_claims(paper, prof))
+                  make_claims(paper, prof), load_variants(variants, prof.name) if variants else [])
+
+# %% ../nbs/07d_analysis.ipynb #7da2c0de
+def load_variants(folder,             # searched with its sub-folders
+                  profile: str        # the profile whose MTM and STM records are read
+                 ) -> list:
+    """The MTM and STM records of `profile` anywhere under `folder`, sorted, each with `variant`: its path in
+    `folder` (the run name, under its sub-folder)."""
+    folder = Path(folder)
+    if not folder.is_dir(): raise FileNotFoundError(f'no folder of variant runs {folder}')
+    subs = sorted({p.parent for p in folder.rglob('*.json')})
+    return [{**r, 'variant': (sub / r['run']).relative_to(folder).as_posix()}
+            for sub in subs for r in load_records(sub)
+            if r['profile'] == profile and r['kind'] in ('mtm', 'stm')]

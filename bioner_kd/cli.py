@@ -143,6 +143,8 @@ def parser() -> argparse.ArgumentParser:
                    help='scale profile (default: quick)')
     q.add_argument('--out', help='run folder holding the records (default: runs/<profile>)')
     q.add_argument('--reports', help='output folder (default: reports/<profile>)')
+    q.add_argument('--variants', help='folder of runs with other settings (MTMs, STMs; searched with its '
+                   'sub-folders), set beside the grid\'s runs of the datasets far from the paper')
     _wait_option(q); q.set_defaults(func=report_cmd)
 
     q = sub.add_parser(

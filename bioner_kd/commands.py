@@ -120,11 +120,11 @@ def run_cmd(args) -> int:
     return 0 if res.ok else 1
 
 # %% ../nbs/08_commands.ipynb #eda56f3e
-def _report(args) -> int:
+def _report(args, variants=None) -> int:
     "Write the report of `args.profile` from the records of `args.out`; the caller holds the run folder."
     import papermill as pm
     from bioner_kd.execute import run_report
-    try: reports = run_report(args.profile, runs=args.out, reports=args.reports)
+    try: reports = run_report(args.profile, runs=args.out, reports=args.reports, variants=variants)
     except pm.PapermillExecutionError as e:
         print(f'the report failed: {e.ename}: {e.evalue}', file=sys.stderr); return 1
     print(f'reports written to {reports} (see its README.md)')
@@ -137,7 +137,9 @@ def report_cmd(args) -> int:
     if not runs.is_dir():
         raise FileNotFoundError(
             f'no run folder {runs}: run the grid first (bioner-kd run --profile {args.profile})')
-    with run_folder_lock(runs, 'bioner-kd report', args.wait): return _report(args)
+    if args.variants and not Path(args.variants).is_dir():
+        raise FileNotFoundError(f'no folder of variant runs {args.variants}')
+    with run_folder_lock(runs, 'bioner-kd report', args.wait): return _report(args, args.variants)
 
 # %% ../nbs/08_commands.ipynb #d08b28ec
 def bench_cmd(args) -> int:

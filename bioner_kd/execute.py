@@ -81,16 +81,17 @@ def execute_node(node: Node, out, topic: str | None = None, env: dict | None = N
             time.sleep(attempt * random.uniform(0.5, 1.5))      # apart from other workers racing for ports
 
 # %% ../nbs/06b_execute.ipynb #10b56947
-def run_report(profile: str, runs=None, reports=None, progress: bool = False) -> Path:
+def run_report(profile: str, runs=None, reports=None, progress: bool = False, variants=None) -> Path:
     """Execute the report notebook on the records of `runs` (default `runs/<profile>`), writing to `reports`
-    (default `reports/<profile>`)."""
+    (default `reports/<profile>`); `variants`: a folder of runs with other settings (`07e_report`)."""
     import papermill as pm
     runs = Path(runs or default_out(profile)).resolve()
     reports = Path(reports or Path('reports') / profile).resolve()
     executed = runs / 'notebooks' / 'report.ipynb'
     executed.parent.mkdir(parents=True, exist_ok=True)
     pm.execute_notebook(str(experiments_dir() / 'report.ipynb'), str(executed), kernel_name='python3',
-                        progress_bar=progress, parameters=dict(profile=profile, runs=str(runs),
-                                                               reports=str(reports)), log_output=False,
+                        progress_bar=progress, log_output=False,
+                        parameters=dict(profile=profile, runs=str(runs), reports=str(reports),
+                                        variants=str(Path(variants).resolve()) if variants else ''),
                         extra_arguments=KERNEL_ARGS)
     return reports

@@ -12,17 +12,18 @@ import pandas as pd
 
 from .data import DATASETS
 from .config import Profile, get_profile
-from .tables import VARIANCE_DDOF, csv_table, fmt, latex_table, markdown_table
+from .tables import VARIANCE_DDOF, csv_table, fmt, latex_table, markdown_table, paper_gaps
 from .stats import BLOCK_NAMES, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, pfmt, peq
 from .figures import plot_conover, plot_ranks, save_figure
-from .analysis import Analysis, Report, make_report
+from .analysis import Analysis, Report, make_report, record_precision
 from .options import check_options
 
 # %% auto #0
-__all__ = ['PUBLISHED_LABELS', 'PUBLISHED_LATEX', 'IGNORED_OPTIONS', 'templates', 'unwrap', 'render', 'labels', 'write_table',
-           'gaps_markdown', 'write_paper_tables', 'write_feature_table', 'ranks_markdown', 'pvalues_markdown',
-           'write_ranking', 'claims_context', 'write_claims', 'option_differences', 'missing_runs', 'setup_facts',
-           'write_reports', 'check_report_params', 'show_report']
+__all__ = ['PUBLISHED_LABELS', 'PUBLISHED_LATEX', 'IGNORED_OPTIONS', 'FAR_F1', 'templates', 'unwrap', 'render', 'labels',
+           'write_table', 'gaps_markdown', 'write_paper_tables', 'write_feature_table', 'ranks_markdown',
+           'pvalues_markdown', 'write_ranking', 'claims_context', 'write_claims', 'option_differences', 'missing_runs',
+           'setup_facts', 'loss_fall', 'far_from_paper', 'far_markdown', 'write_reports', 'check_report_params',
+           'show_report']
 
 # %% ../nbs/07e_report.ipynb #7e07c0de
 def _join(xs) -> str: return ', '.join(map(str, xs))
@@ -232,12 +233,59 @@ def setup_facts(rep: Report) -> dict:
                 differences=[(r['run'], d) for r in recs if (d := option_differences(r, rep.profile))],
                 duplicates=sorted(set(dups)), missing=missing_runs(rep))
 
+# %% ../nbs/07e_report.ipynb #7ea2c0de
+FAR_F1 = 2.0    # an MTM or STM further than this from the paper's F1 on a dataset is looked into
+
+def loss_fall(history: list,    # a record's `history`: a dict with `loss` per epoch
+              epochs: int = 5   # over the last this many epochs
+             ) -> float:
+    "How much the training loss fell over the last `epochs` epochs, in % of where it was (NaN: fewer epochs)."
+    loss = [h['loss'] for h in history or [] if h.get('loss') is not None]
+    if len(loss) <= epochs: return float('nan')
+    return 100 * (loss[-epochs - 1] - loss[-1]) / loss[-epochs - 1]
+
+def far_from_paper(rep: Report, beyond: float = FAR_F1) -> pd.DataFrame:
+    """One row per run on a dataset whose MTM or STM in Table 1 is more than `beyond` F1 from the paper's:
+    the grid's runs of that model (settings as the profile's), then the variants' (`rep.variants`)."""
+    vs, prof, rows = rep.tables['table1'].vs_paper, rep.profile, []
+    gaps = paper_gaps(vs[['MTM', 'STM']], prof.datasets, beyond)
+    for model, kind in (('MTM', 'mtm'), ('STM', 'stm')):
+        for d in gaps.loc[model, 'beyond']:
+            grid = [(r['run'], r, []) for r in rep.records
+                    if r['kind'] == kind and d in r['scores'] and not option_differences(r, prof)]
+            variants = [(r['variant'], r, option_differences(r, prof)) for r in rep.variants
+                        if r['kind'] == kind and d in r['scores']]
+            for run, r, diffs in grid + variants:
+                f1, history = r['scores'][d]['test']['f1'], r.get('history')
+                paper = vs.loc[d, (model, 'paper')]
+                rows.append(dict(model=model, dataset=d, run=run, seed=r['seed'],
+                                 precision=record_precision(r),
+                                 settings='; '.join(f'{k} {got} (profile {want})' for k, got, want in diffs),
+                                 f1=f1, paper=paper, delta=round(round(f1, 2) - paper, 2),
+                                 loss=history[-1]['loss'] if history else float('nan'),
+                                 loss_fall=loss_fall(history)))
+    columns = ['model', 'dataset', 'run', 'seed', 'precision', 'settings', 'f1', 'paper', 'delta', 'loss',
+               'loss_fall']
+    return pd.DataFrame(rows, columns=columns)
+
+def far_markdown(far: pd.DataFrame) -> str:
+    "A `far_from_paper` table in Markdown."
+    from tabulate import tabulate
+    num = lambda x, f: '' if pd.isna(x) else format(x, f)
+    rows = [[r.model, r.dataset, f'`{r.run}`', r.seed, r.settings or "the profile's", r.precision, fmt(r.f1),
+             fmt(r.paper), fmt(r.delta, signed=True), num(r.loss, '.4f'), num(r.loss_fall, '.0f')]
+            for r in far.itertuples()]
+    return tabulate(rows, ['Model', 'Dataset', 'Run', 'Seed', 'Settings', 'Precision', 'F1', 'Paper', 'Δ',
+                           'Loss', 'Fall %'], tablefmt='pipe', disable_numparse=True,
+                    colalign=('left',) * 6 + ('right',) * 5)
+
 # %% ../nbs/07e_report.ipynb #8f5a7586
 def write_reports(profile: str,                          # a profile of `PROFILES`
                   runs=None,                             # the run folder (default `runs/<profile>`)
                   reports=None,                          # the report folder (default `reports/<profile>`)
                   blocks: str = 'runs',                  # of the Friedman tests: 'runs' or 'datasets'
-                  init_from_teacher: bool | None = None  # all from the teacher (None: as the runs say)
+                  init_from_teacher: bool | None = None, # all from the teacher (None: as the runs say)
+                  variants=None                          # a folder of runs with other settings (MTMs, STMs)
                  ) -> dict:
     "Write the report of `profile` from the records in `runs` into `reports`; return {file name: path}."
     prof = get_profile(profile)
@@ -245,7 +293,7 @@ def write_reports(profile: str,                          # a profile of `PROFILE
     if not runs.is_dir():
         raise FileNotFoundError(f'no run folder {runs}: run the grid first '
                                 f'(bioner-kd run --profile {prof.name})')
-    rep = make_report(prof.name, runs, blocks, init_from_teacher)
+    rep = make_report(prof.name, runs, blocks, init_from_teacher, variants)
     folder.mkdir(parents=True, exist_ok=True)
     out = write_paper_tables(folder, rep) | write_feature_table(folder, rep) | write_claims(folder, rep)
     analyses = [(a, s) for a, s in ((rep.paper, ''), (rep.features, '_2021')) if a]
@@ -256,23 +304,31 @@ def write_reports(profile: str,                          # a profile of `PROFILE
                                .to_csv(index=False, lineterminator='\n'))
     out['missing.csv'] = _write(folder / 'missing.csv', both('missing')[columns]
                                 .to_csv(index=False, lineterminator='\n'))
+    far = None if prof.max_train_sentences else far_from_paper(rep)      # the subsets are far by design
+    if far is not None:
+        out['far_off.csv'] = _write(folder / 'far_off.csv', far.to_csv(index=False, lineterminator='\n',
+                                                                       float_format='%.4f'))
     lab = labels(rep)
     tables = {t.stem: markdown_table(t.frame, lab) for t in rep.tables.values()}
     if rep.features: tables['table_2021'] = markdown_table(rep.features.table, lab)
     out['README.md'] = _write(folder / 'README.md', render(
         'readme.md.j2', **claims_context(rep), facts=setup_facts(rep), tables=tables, analyses=analyses,
-        ranks={a.name: ranks_markdown(a) for a, _ in analyses}))
+        ranks={a.name: ranks_markdown(a) for a, _ in analyses}, far=far,
+        far_table=None if far is None else far_markdown(far), far_f1=FAR_F1))
     return dict(sorted(out.items()))
 
 # %% ../nbs/07e_report.ipynb #7d32d54c
-def check_report_params(profile: str, runs: str = '', reports: str = '') -> dict:
-    "The parameters of the report notebook, checked, with the default folders (`runs/<profile>`, ...)."
+def check_report_params(profile: str, runs: str = '', reports: str = '', variants: str = '') -> dict:
+    """The parameters of the report notebook, checked, with the default folders (`runs/<profile>`, ...);
+    `variants` None when ''."""
     check_options('report notebook', profile=profile)
     runs, reports = runs or f'runs/{profile}', reports or f'reports/{profile}'
     if not Path(runs).is_dir():
         raise FileNotFoundError(f'report notebook: no run folder {runs} (from {Path.cwd()}): run the grid '
                                 f'first (bioner-kd run --profile {profile}) or pass runs=<folder>')
-    return dict(profile=profile, runs=runs, reports=reports)
+    if variants and not Path(variants).is_dir():
+        raise FileNotFoundError(f'report notebook: no folder of variant runs {variants} (from {Path.cwd()})')
+    return dict(profile=profile, runs=runs, reports=reports, variants=variants or None)
 
 def show_report(written: dict):
     "Display the tables (Markdown) and figures (PNG) that `write_reports` wrote, in the order of the README."
