@@ -13,7 +13,6 @@ from matplotlib.image import imread
 from scipy.stats import friedmanchisquare, t as student_t
 
 from bioner_kd.graph import build_grid
-from bioner_kd.cells import synthetic_records
 from bioner_kd.report import write_reports
 from bioner_kd.config import get_profile
 from helpers import alive, descendants, needs_corpora, run_cli, start_cli, wait_until, workers_joined
@@ -262,25 +261,6 @@ def test_smoke_missing_seed(smoke_grid, tmp_path):
     assert '`student-ExPTM-ensemble-a0.5-seed2`' in written['README.md'].read_text()
     missing = pd.read_csv(written['missing.csv'])
     assert missing.run.tolist() == ['student-ExPTM-ensemble-a0.5-seed2']
-
-
-def test_report_notebook(tmp_path):
-    "The notebook the CLI and the grid run, with papermill, on made-up records."
-    runs = tmp_path / 'runs'
-    synthetic_records('smoke', runs)
-    out = tmp_path / 'report.ipynb'
-    p = subprocess.run([sys.executable, '-m', 'papermill', str(ROOT / 'nbs' / 'experiments' / 'report.ipynb'),
-                        str(out), '-p', 'profile', 'smoke', '-p', 'runs', str(runs),
-                        '-p', 'reports', str(tmp_path / 'reports'),
-                        '-k', 'python3', '--no-progress-bar', '--log-level', 'WARNING'],
-                       capture_output=True, text=True, cwd=tmp_path, timeout=600)
-    assert p.returncode == 0, p.stdout + p.stderr
-    readme = (tmp_path / 'reports' / 'README.md').read_text()
-    assert '# Results of the `smoke` profile' in readme
-    assert '![Figure 2: pairwise Conover p-values](figure2.png)' in readme
-    nb = json.loads(out.read_text())
-    kinds = [o.get('output_type') for c in nb['cells'] for o in c.get('outputs', [])]
-    assert 'error' not in kinds and kinds.count('display_data') >= 8
 
 
 def test_report_notebook_bad_params(tmp_path):

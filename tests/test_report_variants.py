@@ -1,5 +1,5 @@
-"""`bioner-kd report --variants`: the runs with other settings set beside the grid's runs of a dataset far from
-the paper's, through the command line, papermill and the report notebook, on made-up `full` records."""
+"""`bioner-kd report`, through the command line, papermill and the report notebook, on made-up `full` records:
+the runs with other settings (`--variants`) set beside the grid's runs of a dataset far from the paper's."""
 import json
 
 import pandas as pd
@@ -37,6 +37,9 @@ def test_report_sets_variants_beside_far_off_runs(tmp_path):
     assert far.loss_fall.round(1).tolist() == [fall(15), fall(30), fall(30)]
     readme = (tmp_path / 'reports' / 'README.md').read_text()
     assert '| `epochs30/stm-BC5CDR-seed1`' in readme and 'each with what differs from the profile' in readme
+    nb = json.loads((runs / 'notebooks' / 'report.ipynb').read_text())        # as papermill executed it
+    kinds = [o.get('output_type') for c in nb['cells'] for o in c.get('outputs', [])]
+    assert 'error' not in kinds and kinds.count('display_data') == 6 + 2      # claims, Tables 1-4, Friedman; 2 figures
 
 
 def test_report_without_variants_folder(tmp_path):
