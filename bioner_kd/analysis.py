@@ -22,7 +22,7 @@ from .stats import (BLOCKS, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Ranking, paired
 # %% auto #0
 __all__ = ['HOLDS', 'FAILS', 'UNSURE', 'NO_RUNS', 'Analysis', 'model_groups', 'analyse', 'PaperTable', 'paper_table_frames',
            'Claim', 'interval_verdict', 'run_differences', 'difference_claim', 'separation_claim', 'make_claims',
-           'record_precision', 'Report', 'make_report', 'load_variants']
+           'record_precision', 'Report', 'make_report', 'variants_folder', 'load_variants']
 
 # %% ../nbs/07d_analysis.ipynb #5a5bde1f
 @dataclass
@@ -223,13 +223,18 @@ def make_report(profile: str,                          # a profile of `PROFILES`
                   make_claims(paper, prof), load_variants(variants, prof.name) if variants else [])
 
 # %% ../nbs/07d_analysis.ipynb #7da2c0de
+def variants_folder(folder) -> Path:
+    "`folder` as a path if it is a folder; the check of every door (`load_variants`, command line, notebook)."
+    folder = Path(folder)
+    if not folder.is_dir(): raise FileNotFoundError(f'no folder of variant runs {folder} (from {Path.cwd()})')
+    return folder
+
 def load_variants(folder,             # searched with its sub-folders
                   profile: str        # the profile whose MTM and STM records are read
                  ) -> list:
     """The MTM and STM records of `profile` anywhere under `folder`, sorted, each with `variant`: its path in
     `folder` (the run name, under its sub-folder)."""
-    folder = Path(folder)
-    if not folder.is_dir(): raise FileNotFoundError(f'no folder of variant runs {folder}')
+    folder = variants_folder(folder)
     subs = sorted({p.parent for p in folder.rglob('*.json')})
     return [{**r, 'variant': (sub / r['run']).relative_to(folder).as_posix()}
             for sub in subs for r in load_records(sub)

@@ -133,12 +133,12 @@ def _report(args, variants=None) -> int:
 def report_cmd(args) -> int:
     from bioner_kd.runs import default_out
     from bioner_kd.grid import run_folder_lock
+    from bioner_kd.analysis import variants_folder
     runs = Path(args.out or default_out(args.profile))
     if not runs.is_dir():
         raise FileNotFoundError(
             f'no run folder {runs}: run the grid first (bioner-kd run --profile {args.profile})')
-    if args.variants and not Path(args.variants).is_dir():
-        raise FileNotFoundError(f'no folder of variant runs {args.variants}')
+    if args.variants: variants_folder(args.variants)     # before the lock, as the run folder
     with run_folder_lock(runs, 'bioner-kd report', args.wait): return _report(args, args.variants)
 
 # %% ../nbs/08_commands.ipynb #d08b28ec

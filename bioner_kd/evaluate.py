@@ -9,11 +9,11 @@ import numpy as np
 import torch
 
 from .data import Sentence
-from .encoding import EncodedSplit, encode_split, length_batches, make_batch
+from .encoding import EncodedSplit, Vocab, encode_split, length_batches, make_batch, normalize_word
 from .models import autocast, resolve_precision
 
 # %% auto #0
-__all__ = ['entity_scores', 'ids_to_tags', 'predict_ids', 'predict', 'evaluate', 'tag']
+__all__ = ['entity_scores', 'ids_to_tags', 'predict_ids', 'predict', 'evaluate', 'tag', 'seen_mentions', 'recall_by_novelty']
 
 # %% ../nbs/04_evaluate.ipynb #eb168ff9
 def entity_scores(gold: list, pred: list) -> dict:
@@ -77,3 +77,36 @@ def tag(model, sentences: list, dataset: str, **kwargs) -> list:
     enc = encode_split([Sentence(tuple(s), ('O', ) * len(s)) for s in sentences], model.words, model.chars,
                        model.tagsets[dataset])
     return predict(model, enc, dataset, **kwargs)
+
+# %% ../nbs/04_evaluate.ipynb #cb653ad5
+def _mentions(sentence) -> list:
+    "The gold mentions of a sentence: (type, first token, last token, the tokens' word-embedding keys)."
+    from seqeval.metrics.sequence_labeling import get_entities
+    return [(t, a, b, tuple(normalize_word(w) for w in sentence.tokens[a:b + 1]))
+            for t, a, b in get_entities(list(sentence.tags))]
+
+def seen_mentions(sentences) -> frozenset:
+    "Every mention of `sentences`, as the tuple of its tokens' word-embedding keys."
+    return frozenset(key for s in sentences for *_, key in _mentions(s))
+
+def recall_by_novelty(sentences,         # the test sentences, with their gold tags
+                      pred: list,        # the predicted tags of each sentence
+                      seen: frozenset,   # `seen_mentions` of the training sentences
+                      words: Vocab       # the word-embedding vocabulary
+                     ) -> dict:
+    """Exact-match recall (%) of the test mentions seen in training and of the unseen ones, how many there
+    are, and the share (%) of the unseen ones' tokens without a word vector; None where there are none."""
+    from seqeval.metrics.sequence_labeling import get_entities
+    if len(sentences) != len(pred): raise ValueError('one predicted tag sequence per sentence is needed')
+    counts = {k: [0, 0] for k in ('seen', 'unseen')}     # mentions, found
+    tokens = [0, 0]                                       # unseen mentions' tokens, those without a vector
+    for s, p in zip(sentences, pred):
+        found = set(get_entities(list(p)))
+        for t, a, b, key in _mentions(s):
+            c = counts['seen' if key in seen else 'unseen']
+            c[0] += 1; c[1] += (t, a, b) in found
+            if key not in seen: tokens[0] += len(key); tokens[1] += sum(w not in words for w in key)
+    pct = lambda a, n: round(100 * a / n, 2) if n else None
+    out = {k: dict(mentions=n, recall=pct(f, n)) for k, (n, f) in counts.items()}
+    out['unseen']['no_vector'] = pct(tokens[1], tokens[0])
+    return out

@@ -15,15 +15,15 @@ from .config import Profile, get_profile
 from .tables import VARIANCE_DDOF, csv_table, fmt, latex_table, markdown_table, paper_gaps
 from .stats import BLOCK_NAMES, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, pfmt, peq
 from .figures import plot_conover, plot_ranks, save_figure
-from .analysis import Analysis, Report, make_report, record_precision
+from .analysis import Analysis, Report, make_report, record_precision, variants_folder
 from .options import check_options
 
 # %% auto #0
 __all__ = ['PUBLISHED_LABELS', 'PUBLISHED_LATEX', 'IGNORED_OPTIONS', 'FAR_F1', 'templates', 'unwrap', 'render', 'labels',
            'write_table', 'gaps_markdown', 'write_paper_tables', 'write_feature_table', 'ranks_markdown',
            'pvalues_markdown', 'write_ranking', 'claims_context', 'write_claims', 'option_differences', 'missing_runs',
-           'setup_facts', 'loss_fall', 'far_from_paper', 'far_markdown', 'write_reports', 'check_report_params',
-           'show_report']
+           'setup_facts', 'loss_fall', 'novelty_columns', 'far_from_paper', 'far_markdown', 'write_reports',
+           'check_report_params', 'show_report']
 
 # %% ../nbs/07e_report.ipynb #7e07c0de
 def _join(xs) -> str: return ', '.join(map(str, xs))
@@ -244,6 +244,17 @@ def loss_fall(history: list,    # a record's `history`: a dict with `loss` per e
     if len(loss) <= epochs: return float('nan')
     return 100 * (loss[-epochs - 1] - loss[-1]) / loss[-epochs - 1]
 
+def novelty_columns(test: dict) -> dict:
+    """A record's test scores on a dataset as `far_from_paper`'s columns of seen and unseen mentions (see
+    `recall_by_novelty`); NaN where the record has none."""
+    m, nan = test.get('mentions'), float('nan')
+    if not m: return dict(unseen=nan, recall_seen=nan, recall_unseen=nan, no_vector=nan)
+    num = lambda v: nan if v is None else v
+    n = m['seen']['mentions'] + m['unseen']['mentions']
+    return dict(unseen=round(100 * m['unseen']['mentions'] / n, 2) if n else nan,
+                recall_seen=num(m['seen']['recall']), recall_unseen=num(m['unseen']['recall']),
+                no_vector=num(m['unseen']['no_vector']))
+
 def far_from_paper(rep: Report, beyond: float = FAR_F1) -> pd.DataFrame:
     """One row per run on a dataset whose MTM or STM in Table 1 is more than `beyond` F1 from the paper's:
     the grid's runs of that model (settings as the profile's), then the variants' (`rep.variants`)."""
@@ -256,16 +267,16 @@ def far_from_paper(rep: Report, beyond: float = FAR_F1) -> pd.DataFrame:
             variants = [(r['variant'], r, option_differences(r, prof)) for r in rep.variants
                         if r['kind'] == kind and d in r['scores']]
             for run, r, diffs in grid + variants:
-                f1, history = r['scores'][d]['test']['f1'], r.get('history')
+                test, history = r['scores'][d]['test'], r.get('history')
                 paper = vs.loc[d, (model, 'paper')]
                 rows.append(dict(model=model, dataset=d, run=run, seed=r['seed'],
                                  precision=record_precision(r),
                                  settings='; '.join(f'{k} {got} (profile {want})' for k, got, want in diffs),
-                                 f1=f1, paper=paper, delta=round(round(f1, 2) - paper, 2),
+                                 f1=test['f1'], paper=paper, delta=round(round(test['f1'], 2) - paper, 2),
                                  loss=history[-1]['loss'] if history else float('nan'),
-                                 loss_fall=loss_fall(history)))
+                                 loss_fall=loss_fall(history), **novelty_columns(test)))
     columns = ['model', 'dataset', 'run', 'seed', 'precision', 'settings', 'f1', 'paper', 'delta', 'loss',
-               'loss_fall']
+               'loss_fall', 'unseen', 'recall_seen', 'recall_unseen', 'no_vector']
     return pd.DataFrame(rows, columns=columns)
 
 def far_markdown(far: pd.DataFrame) -> str:
@@ -273,11 +284,12 @@ def far_markdown(far: pd.DataFrame) -> str:
     from tabulate import tabulate
     num = lambda x, f: '' if pd.isna(x) else format(x, f)
     rows = [[r.model, r.dataset, f'`{r.run}`', r.seed, r.settings or "the profile's", r.precision, fmt(r.f1),
-             fmt(r.paper), fmt(r.delta, signed=True), num(r.loss, '.4f'), num(r.loss_fall, '.0f')]
+             fmt(r.paper), fmt(r.delta, signed=True), num(r.loss, '.4f'), num(r.loss_fall, '.0f'),
+             *(num(x, '.1f') for x in (r.unseen, r.recall_seen, r.recall_unseen, r.no_vector))]
             for r in far.itertuples()]
     return tabulate(rows, ['Model', 'Dataset', 'Run', 'Seed', 'Settings', 'Precision', 'F1', 'Paper', 'Δ',
-                           'Loss', 'Fall %'], tablefmt='pipe', disable_numparse=True,
-                    colalign=('left',) * 6 + ('right',) * 5)
+                           'Loss', 'Fall %', 'Unseen %', 'Recall seen', 'Recall unseen', 'No vector %'],
+                    tablefmt='pipe', disable_numparse=True, colalign=('left',) * 6 + ('right',) * 9)
 
 # %% ../nbs/07e_report.ipynb #8f5a7586
 def write_reports(profile: str,                          # a profile of `PROFILES`
@@ -326,8 +338,7 @@ def check_report_params(profile: str, runs: str = '', reports: str = '', variant
     if not Path(runs).is_dir():
         raise FileNotFoundError(f'report notebook: no run folder {runs} (from {Path.cwd()}): run the grid '
                                 f'first (bioner-kd run --profile {profile}) or pass runs=<folder>')
-    if variants and not Path(variants).is_dir():
-        raise FileNotFoundError(f'report notebook: no folder of variant runs {variants} (from {Path.cwd()})')
+    if variants: variants_folder(variants)
     return dict(profile=profile, runs=runs, reports=reports, variants=variants or None)
 
 def show_report(written: dict):

@@ -21,7 +21,7 @@ from .config import TrainConfig, check_device
 from .fit import fit, training_state_path
 from .records import (MODEL_SUFFIX, peak_memory_mb, provenance, read_record, run_fingerprint,
                                save_checkpoint, write_record)
-from .evaluate import evaluate
+from .evaluate import entity_scores, evaluate, predict, recall_by_novelty, seen_mentions
 
 # %% auto #0
 __all__ = ['PARITY_DATASETS', 'TaskData', 'task_sentences', 'load_task_data', 'run_inputs', 'seed_everything', 'score_run',
@@ -30,10 +30,12 @@ __all__ = ['PARITY_DATASETS', 'TaskData', 'task_sentences', 'load_task_data', 'r
 # %% ../nbs/03c_train.ipynb #9a915252
 @dataclass
 class TaskData:
-    "The encoded splits of one dataset for a run."
+    "The encoded splits of one dataset for a run, and what `recall_by_novelty` needs."
     dataset: str
     train: EncodedSplit
     test: EncodedSplit
+    test_sentences: list     # the raw test sentences
+    seen: frozenset          # the mentions of the training sentences (`seen_mentions`)
     devel: EncodedSplit | None = None
 
 def task_sentences(dataset: str, cfg: TrainConfig) -> dict:
@@ -57,7 +59,7 @@ def load_task_data(dataset: str,
     "The encoded splits of `dataset` for a run: `sentences`, or those of `task_sentences`."
     sentences = sentences or task_sentences(dataset, cfg)
     enc = {k: encode_split(v, words, chars, CORPORA[dataset].tags) for k, v in sentences.items()}
-    return TaskData(dataset, **enc)
+    return TaskData(dataset, **enc, test_sentences=sentences['test'], seen=seen_mentions(sentences['train']))
 
 # %% ../nbs/03c_train.ipynb #8a6ac4bb
 def run_inputs(cfg: TrainConfig, datasets, sentences: dict | None = None) -> tuple:
@@ -76,12 +78,14 @@ def seed_everything(seed: int, threads: int | None = 1):
     if threads: torch.set_num_threads(threads)
 
 def score_run(model, data: dict, cfg: TrainConfig) -> dict:
-    "Test (and devel) scores of a trained model on each dataset."
-    scores = {}
+    """Test (and devel) scores of a trained model on each dataset; the test scores also split the recall by
+    whether a mention was seen in training (`mentions`, see `recall_by_novelty`)."""
+    scores, kw = {}, dict(device=cfg.device, precision=cfg.precision)
     for d, t in data.items():
-        scores[d] = dict(test=evaluate(model, t.test, d, device=cfg.device, precision=cfg.precision))
-        if t.devel is not None:
-            scores[d]['devel'] = evaluate(model, t.devel, d, device=cfg.device, precision=cfg.precision)
+        pred = predict(model, t.test, d, **kw)
+        scores[d] = dict(test=dict(entity_scores(t.test.tag_sequences(), pred),
+                                   mentions=recall_by_novelty(t.test_sentences, pred, t.seen, model.words)))
+        if t.devel is not None: scores[d]['devel'] = evaluate(model, t.devel, d, **kw)
     return scores
 
 def finish_run(kind: str,                # the record's kind: 'stm', 'mtm', 'mtm-crf' or 'student'
