@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from .data import DATASETS
+from .cells import RUN_KINDS
 from .config import Profile, get_profile
 from .tables import VARIANCE_DDOF, csv_table, fmt, latex_table, markdown_table, paper_gaps
 from .stats import BLOCK_NAMES, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, pfmt, peq
@@ -21,9 +22,9 @@ from .options import check_options
 # %% auto #0
 __all__ = ['PUBLISHED_LABELS', 'PUBLISHED_LATEX', 'IGNORED_OPTIONS', 'FAR_F1', 'templates', 'unwrap', 'render', 'labels',
            'write_table', 'gaps_markdown', 'write_paper_tables', 'write_feature_table', 'ranks_markdown',
-           'pvalues_markdown', 'write_ranking', 'claims_context', 'write_claims', 'option_differences', 'missing_runs',
-           'setup_facts', 'loss_fall', 'novelty_columns', 'far_from_paper', 'far_markdown', 'write_reports',
-           'check_report_params', 'show_report']
+           'pvalues_markdown', 'write_ranking', 'claims_context', 'write_claims', 'run_cost', 'option_differences',
+           'missing_runs', 'setup_facts', 'loss_fall', 'novelty_columns', 'far_from_paper', 'far_markdown',
+           'write_reports', 'check_report_params', 'show_report']
 
 # %% ../nbs/07e_report.ipynb #7e07c0de
 def _join(xs) -> str: return ', '.join(map(str, xs))
@@ -186,6 +187,18 @@ def write_claims(folder, rep: Report) -> dict:
     return {'claims.md': _write(folder / 'claims.md', render('claims.md.j2', **claims_context(rep))),
             'claims.csv': _write(folder / 'claims.csv', csv)}
 
+# %% ../nbs/07e_report.ipynb #81faa794
+def run_cost(records: list) -> pd.DataFrame:
+    """Per kind of run in `records` (in the order of `RUN_KINDS`), then in `all`: how many runs, their
+    token-steps in millions, and their hours."""
+    df = pd.DataFrame([dict(kind=r['kind'], tokens=r.get('train_tokens') or 0, seconds=r.get('seconds') or 0)
+                       for r in records], columns=['kind', 'tokens', 'seconds'])
+    g = df.groupby('kind').agg(runs=('kind', 'size'), tokens=('tokens', 'sum'), seconds=('seconds', 'sum'))
+    g = g.reindex([k for k in RUN_KINDS if k in g.index])
+    g.loc['all'] = g.sum()
+    return pd.DataFrame(dict(kind=g.index, runs=g.runs.astype(int), mtokens=(g.tokens / 1e6).round(1),
+                             hours=(g.seconds / 3600).round(2))).reset_index(drop=True)
+
 # %% ../nbs/07e_report.ipynb #8bf7f61d
 IGNORED_OPTIONS = ('device', 'threads')   # how a run was executed, not what it computes
 
@@ -231,7 +244,7 @@ def setup_facts(rep: Report) -> dict:
                 commits=sorted({str(r.get('git_commit')) for r in recs}),
                 dirty=[r['run'] for r in recs if r.get('git_dirty')],
                 differences=[(r['run'], d) for r in recs if (d := option_differences(r, rep.profile))],
-                duplicates=sorted(set(dups)), missing=missing_runs(rep))
+                duplicates=sorted(set(dups)), missing=missing_runs(rep), cost=run_cost(rep.records))
 
 # %% ../nbs/07e_report.ipynb #7ea2c0de
 FAR_F1 = 2.0    # an MTM or STM further than this from the paper's F1 on a dataset is looked into
