@@ -15,7 +15,7 @@ from torch import nn
 
 from .data import CORPORA, DATASETS
 from .encoding import length_batches, make_batch
-from .models import MTM, STM, ModelConfig, autocast, resolve_precision
+from .models import MTM, STM, ModelConfig, autocast, bf16_runs, resolve_precision
 from .config import TrainConfig, check_device
 from .fit import draw_schedule, make_optimizers, train_step
 from .records import peak_memory_mb
@@ -75,7 +75,8 @@ def _timed(fn, device) -> float:
     start = clock(); fn(); return clock() - start
 
 def measure(kind: str, cfg: TrainConfig, precisions=('fp32', 'bf16'), rounds: int = 3) -> pd.DataFrame:
-    "Trainer, bound and inference tokens/s of `kind` in each precision, measured alternately; the medians."
+    """Trainer, bound and inference tokens/s of `kind` in each precision, measured alternately; the medians.
+    bf16 is left out where the device cannot run it (`bf16_runs`)."""
     model, data, steps = bench_batches(kind, cfg)
     optimizers = make_optimizers(model, data, cfg)
     bound = LSTMBound(model).to(cfg.device)
@@ -88,7 +89,8 @@ def measure(kind: str, cfg: TrainConfig, precisions=('fp32', 'bf16'), rounds: in
         for _, b in steps: bound.step(b, p)
     def infer(p):
         for d, t in data.items(): predict(model, t.test, d, device=cfg.device, precision=p)
-    precisions = list(dict.fromkeys(resolve_precision(p, cfg.device) for p in precisions))
+    precisions = list(dict.fromkeys(resolve_precision(p, cfg.device) for p in precisions
+                                    if p != 'bf16' or bf16_runs(cfg.device)))
     tagging = []                                   # raw text to entities, tokenisation included (04a_tagger)
     if kind == 'STM':
         texts = raw_documents('NCBI')
@@ -180,6 +182,7 @@ def summary(df: pd.DataFrame) -> str:
             lines.append(
                 f"{what}: bf16 is {g.tokens_per_s['bf16'] / g.tokens_per_s['fp32']:.2f} times fp32 "
                 f"(the bound: {g.bound_tokens_per_s['bf16'] / g.bound_tokens_per_s['fp32']:.2f} times)")
+    if 'bf16' not in set(df.precision): lines.append('bf16: not measured (see bf16_runs)')
     tagging = df[df.what.str.contains('tagging')]
     lines += [f'{r.what} ({r.precision}): {r.tokens_per_s:,.0f} tokens/s' for r in tagging.itertuples()]
     return '\n'.join(lines)

@@ -26,7 +26,7 @@ os.environ.setdefault('ONEDNN_PRIMITIVE_CACHE_CAPACITY', '32')
 # %% auto #0
 __all__ = ['FEATURE_LAYERS', 'PRECISIONS', 'reverse_index', 'reverse_within', 'reversal', 'ExactBiLSTM', 'FastDropout',
            'CharEncoder', 'ModelConfig', 'SharedEncoder', 'TaskHead', 'Output', 'MTM', 'STM', 'native_bf16',
-           'resolve_precision', 'autocast']
+           'bf16_runs', 'resolve_precision', 'autocast']
 
 # %% ../nbs/02_models.ipynb #e7469421
 def reverse_index(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
@@ -255,11 +255,28 @@ def native_bf16(device='cpu') -> bool:
     if device.type == 'cuda': return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     return device.type == 'cpu' and bool({'avx512_bf16', 'amx_bf16'} & _cpu_flags())
 
+@functools.lru_cache(maxsize=None)
+def _lstm_runs_bf16(device: str) -> bool:
+    lstm = torch.nn.LSTM(4, 4, batch_first=True).to(device)
+    try:
+        with torch.no_grad(), torch.autocast(torch.device(device).type, dtype=torch.bfloat16):
+            lstm(torch.zeros(1, 2, 4, device=device))
+        return True
+    except RuntimeError: return False
+
+def bf16_runs(device='cpu') -> bool:
+    """Whether `device` can run an LSTM in bfloat16 at all, natively or emulated: tried once on a tiny LSTM.
+    On a CPU, oneDNN has bf16 LSTMs only from AVX-512 on; a CPU with AVX2 only (AMD Zen 3...) has none."""
+    return _lstm_runs_bf16(str(torch.device(device)))
+
 def resolve_precision(precision: str, device='cpu') -> str:
-    "'fp32' or 'bf16': `precision`, with 'auto' resolved for `device`."
+    "'fp32' or 'bf16': `precision`, with 'auto' resolved for `device`; bf16 refused where it cannot run."
     if precision not in PRECISIONS:
         raise ValueError(f'precision must be one of {", ".join(PRECISIONS)}, not {precision!r}')
-    if precision == 'auto': return 'bf16' if native_bf16(device) else 'fp32'
+    if precision == 'auto': return 'bf16' if native_bf16(device) and bf16_runs(device) else 'fp32'
+    if precision == 'bf16' and not bf16_runs(device):
+        raise ValueError(f'precision bf16 cannot run on {device}: its LSTMs have no bfloat16 kernel there '
+                         f'(on a CPU, oneDNN needs AVX-512); use fp32 or auto')
     return precision
 
 def autocast(precision: str, device='cpu'):

@@ -51,7 +51,8 @@ def read_model_header(path: Path) -> dict:
     "The checked JSON header of the model file `path`, from its bytes alone."
     from safetensors import safe_open
     with open(path, 'rb') as f: head = f.read(9)
-    if head[:1] == b'\x80' or head[:4] == b'PK\x03\x04':
+    # safetensors: an 8-byte length, then the JSON header; that length may begin with a pickle's 0x80
+    if head[8:9] != b'{' and (head[:1] == b'\x80' or head[:4] == b'PK\x03\x04'):
         raise ModelFileError(
             f'{path} is a pickle (a torch.save checkpoint, such as the .pt files of bioner-kd before '
             f'0.2): refused, since loading a pickle can run any code; train the model again to get '
