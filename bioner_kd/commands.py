@@ -78,7 +78,9 @@ def _tidy(out: Path):
 def _train(args, fn, **kw) -> int:
     from bioner_kd.runs import default_out
     from bioner_kd.grid import run_folder_lock
+    from bioner_kd.fit import log_epochs
     out = Path(args.out or default_out(args.profile))
+    log_epochs(sys.stderr)            # a line per epoch, with or without the progress bars
     with run_folder_lock(out, f'bioner-kd train {args.model}', args.wait):
         _tidy(out)
         result = fn(profile=args.profile, out=out, resume=False, **kw, **_overrides(args))

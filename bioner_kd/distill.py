@@ -280,7 +280,7 @@ def train_student(dataset: str,
                                 teacher_type)
     fp = student_fingerprint(dataset, cfg, [teacher_identity(t) for t in teachers], distill,
                              None if init_from is None else teacher_identity(init_from))
-    result = fit(model, data, cfg, loss_fn=loss_fn, desc=f'student {dataset}',
+    result = fit(model, data, cfg, loss_fn=loss_fn, desc=name,
                  state=training_state_path(out, name), state_key=fp['fingerprint'])
     extra = dict(embeddings=emb.source, teacher='ensemble' if len(teachers) > 1 else 'single',
                  teacher_type=teacher_type, teacher_targets=members[0].meta['targets'],

@@ -5,7 +5,7 @@
 # %% ../nbs/03a_fit.ipynb #60d30a98
 from __future__ import annotations
 
-import json, math, time, warnings
+import json, logging, math, sys, time, warnings
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ from .evaluate import evaluate
 
 # %% auto #0
 __all__ = ['DIVERGENCE_FACTOR', 'DIVERGENCE_WINDOW', 'STATE_SUFFIX', 'TrainingDiverged', 'draw_schedule', 'make_optimizers',
-           'train_step', 'fit', 'training_state_path', 'save_training_state', 'load_training_state']
+           'train_step', 'log_epochs', 'fit', 'training_state_path', 'save_training_state', 'load_training_state']
 
 # %% ../nbs/03a_fit.ipynb #7071597b
 class TrainingDiverged(RuntimeError):
@@ -94,11 +94,34 @@ class _DivergenceCheck:
                 f'{mean:.3g} (mean of the last {DIVERGENCE_WINDOW} steps) {where}; '
                 f'stopped, no record written')
 
+_log = logging.getLogger('bioner_kd.fit')   # one INFO line per epoch: `log_epochs` shows them
+
+def _duration(s: float) -> str:
+    return f'{s:.0f}s' if s < 90 else f'{s / 60:.0f} min' if s < 5400 else f'{s / 3600:.1f} h'
+
+def _epoch_line(desc: str, entry: dict, epochs: int, tokens_per_s: float, seconds: float, left: float) -> str:
+    devel = f", devel F1 {entry['devel_f1']:.2f}" if 'devel_f1' in entry else ''
+    eta = f', about {_duration(left)} left' if left else ''
+    return (f"{desc} epoch {entry['epoch']}/{epochs}: loss {entry['loss']:.4f}{devel}, "
+            f'{tokens_per_s:,.0f} tokens/s, {_duration(seconds)}{eta}')
+
+def log_epochs(stream=None) -> logging.Handler:  # where the lines go (default: stdout)
+    """Show the package's progress lines, one per epoch of `fit`, on `stream`: in a grid run stdout is the
+    run's log file (`runs/<profile>/logs/<run>.log`). Returns the handler; a stream gets one however often."""
+    pkg, stream = logging.getLogger('bioner_kd'), stream or sys.stdout
+    pkg.setLevel(logging.INFO)
+    for h in pkg.handlers:
+        if getattr(h, 'stream', None) is stream: return h
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter('%(asctime)s %(message)s', '%Y-%m-%d %H:%M:%S'))
+    pkg.addHandler(handler)
+    return handler
+
 def fit(model,             # an MTM or an STM (`02_models`)
         data: dict,        # {dataset: `TaskData`}
         cfg: TrainConfig,
         loss_fn=None,      # (model, output, batch, dataset) -> loss, instead of the model's own
-        desc: str = 'train',  # the run, as errors and the progress bar name it
+        desc: str = 'train',  # the run, as errors, the progress bar and the epoch lines name it
         state=None,           # the training state's file: saved between epochs, resumed from if there
         state_key: str = '',  # the run's fingerprint: a state saved under another key is ignored
         save_every_s: float = 300.0) -> dict:  # the least time between two saves of the state
@@ -123,10 +146,11 @@ def fit(model,             # an MTM or an STM (`02_models`)
         history, best, best_state = saved['history'], saved['best'], saved['best_state']
         tokens, train_seconds, earlier = saved['tokens'], saved['train_seconds'], saved['seconds']
     resumed_from = len(history) or None
+    if resumed_from: _log.info(f'{desc}: resumed after epoch {resumed_from}/{cfg.epochs}')
     last_save = time.time()
     for epoch in range(len(history), cfg.epochs):
         model.train()
-        start = time.time()
+        start, before = time.time(), tokens
         batches = {
             d: length_batches(t.train.lengths, cfg.batch_size, cfg.seed, epoch) for d, t in data.items()
         }
@@ -138,7 +162,8 @@ def fit(model,             # an MTM or an STM (`02_models`)
             value = train_step(model, b, d, optimizers[d], precision, cfg.clip, loss_fn)
             check(value, epoch, i, d)
             total += value; tokens += b.n_tokens
-        train_seconds += time.time() - start
+        seconds = time.time() - start
+        train_seconds += seconds
         entry = dict(epoch=epoch + 1, loss=total / max(len(steps), 1))
         if cfg.protocol == 'select':
             entry['devel_f1'] = float(np.mean([evaluate(model, t.devel, d, device=device,
@@ -147,6 +172,8 @@ def fit(model,             # an MTM or an STM (`02_models`)
                 best = entry['devel_f1']
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         history.append(entry)
+        _log.info(_epoch_line(desc, entry, cfg.epochs, (tokens - before) / max(seconds, 1e-9), seconds,
+                                train_seconds / len(history) * (cfg.epochs - len(history))))
         if state is not None and epoch + 1 < cfg.epochs and time.time() - last_save >= save_every_s:
             save_training_state(state, state_key, dict(
                 model=model.state_dict(), optimizers=[o.state_dict() for o in distinct],

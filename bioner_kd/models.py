@@ -257,7 +257,8 @@ def native_bf16(device='cpu') -> bool:
 
 @functools.lru_cache(maxsize=None)
 def _lstm_runs_bf16(device: str) -> bool:
-    lstm = torch.nn.LSTM(4, 4, batch_first=True).to(device)
+    with torch.random.fork_rng(devices=[]):   # its random weights must not move a seeded run's draws
+        lstm = torch.nn.LSTM(4, 4, batch_first=True).to(device)
     try:
         with torch.no_grad(), torch.autocast(torch.device(device).type, dtype=torch.bfloat16):
             lstm(torch.zeros(1, 2, 4, device=device))
