@@ -270,12 +270,19 @@ def bf16_runs(device='cpu') -> bool:
     On a CPU, oneDNN has bf16 LSTMs only from AVX-512 on; a CPU with AVX2 only (AMD Zen 3...) has none."""
     return _lstm_runs_bf16(str(torch.device(device)))
 
+def _here(device) -> bool:
+    "Whether this machine has `device`: a run on one it lacks fails on `check_device` (`03_config`)."
+    d = torch.device(device)
+    if d.type == 'cuda': return torch.cuda.is_available() and (d.index or 0) < torch.cuda.device_count()
+    return d.type == 'cpu' or d.type == 'mps' and torch.backends.mps.is_available()
+
 def resolve_precision(precision: str, device='cpu') -> str:
-    "'fp32' or 'bf16': `precision`, with 'auto' resolved for `device`; bf16 refused where it cannot run."
+    """'fp32' or 'bf16': `precision`, with 'auto' resolved for `device`; bf16 refused where it cannot run
+    (checked on the devices this machine has, so that a GPU run's settings can be written on a laptop)."""
     if precision not in PRECISIONS:
         raise ValueError(f'precision must be one of {", ".join(PRECISIONS)}, not {precision!r}')
     if precision == 'auto': return 'bf16' if native_bf16(device) and bf16_runs(device) else 'fp32'
-    if precision == 'bf16' and not bf16_runs(device):
+    if precision == 'bf16' and _here(device) and not bf16_runs(device):
         raise ValueError(f'precision bf16 cannot run on {device}: its LSTMs have no bfloat16 kernel there '
                          f'(on a CPU, oneDNN needs AVX-512); use fp32 or auto')
     return precision
