@@ -11,7 +11,7 @@ import torch
 
 from .data import DATASETS
 from .embeddings import Word2VecConfig
-from .models import ModelConfig, resolve_precision
+from .models import ModelConfig, device_here, resolve_precision
 from .options import check, check_options
 
 # %% auto #0
@@ -63,6 +63,7 @@ class DeviceUnavailable(RuntimeError):
 
 def check_device(device: str):
     "Raise `DeviceUnavailable`, before any work is done, when `device` is not usable here."
+    if device_here(device): return
     d = torch.device(device)
     if d.type == 'cuda' and not torch.cuda.is_available():
         cuda = torch.version.cuda

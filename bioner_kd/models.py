@@ -26,7 +26,7 @@ os.environ.setdefault('ONEDNN_PRIMITIVE_CACHE_CAPACITY', '32')
 # %% auto #0
 __all__ = ['FEATURE_LAYERS', 'PRECISIONS', 'reverse_index', 'reverse_within', 'reversal', 'ExactBiLSTM', 'FastDropout',
            'CharEncoder', 'ModelConfig', 'SharedEncoder', 'TaskHead', 'Output', 'MTM', 'STM', 'native_bf16',
-           'bf16_runs', 'resolve_precision', 'autocast']
+           'bf16_runs', 'device_here', 'resolve_precision', 'autocast']
 
 # %% ../nbs/02_models.ipynb #e7469421
 def reverse_index(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
@@ -270,8 +270,8 @@ def bf16_runs(device='cpu') -> bool:
     On a CPU, oneDNN has bf16 LSTMs only from AVX-512 on; a CPU with AVX2 only (AMD Zen 3...) has none."""
     return _lstm_runs_bf16(str(torch.device(device)))
 
-def _here(device) -> bool:
-    "Whether this machine has `device`: a run on one it lacks fails on `check_device` (`03_config`)."
+def device_here(device) -> bool:
+    "Whether this machine has `device`; `check_device` (`03_config`) says why not."
     d = torch.device(device)
     if d.type == 'cuda': return torch.cuda.is_available() and (d.index or 0) < torch.cuda.device_count()
     return d.type == 'cpu' or d.type == 'mps' and torch.backends.mps.is_available()
@@ -282,7 +282,7 @@ def resolve_precision(precision: str, device='cpu') -> str:
     if precision not in PRECISIONS:
         raise ValueError(f'precision must be one of {", ".join(PRECISIONS)}, not {precision!r}')
     if precision == 'auto': return 'bf16' if native_bf16(device) and bf16_runs(device) else 'fp32'
-    if precision == 'bf16' and _here(device) and not bf16_runs(device):
+    if precision == 'bf16' and device_here(device) and not bf16_runs(device):
         raise ValueError(f'precision bf16 cannot run on {device}: its LSTMs have no bfloat16 kernel there '
                          f'(on a CPU, oneDNN needs AVX-512); use fp32 or auto')
     return precision
