@@ -23,8 +23,8 @@ from .options import check_options
 __all__ = ['PUBLISHED_LABELS', 'PUBLISHED_LATEX', 'IGNORED_OPTIONS', 'FAR_F1', 'templates', 'unwrap', 'render', 'labels',
            'write_table', 'gaps_markdown', 'write_paper_tables', 'write_feature_table', 'ranks_markdown',
            'pvalues_markdown', 'write_ranking', 'claims_context', 'write_claims', 'run_cost', 'option_differences',
-           'missing_runs', 'setup_facts', 'loss_fall', 'novelty_columns', 'far_from_paper', 'far_markdown',
-           'write_reports', 'check_report_params', 'show_report']
+           'missing_runs', 'complete_models', 'setup_facts', 'loss_fall', 'novelty_columns', 'far_from_paper',
+           'far_markdown', 'write_reports', 'check_report_params', 'show_report']
 
 # %% ../nbs/07e_report.ipynb #7e07c0de
 def _join(xs) -> str: return ', '.join(map(str, xs))
@@ -232,6 +232,13 @@ def missing_runs(rep: Report) -> list:
                         tables=list(dict.fromkeys(g.table)), exists=run in names))
     return out
 
+def complete_models(rep: Report) -> list:
+    "The labels of the models (of every table) whose every cell has the runs of all its seeds."
+    analyses = [a for a in (rep.paper, rep.features) if a]
+    models = {k: m for a in analyses for k, m in a.cells.models.items()}
+    missing = {m for a in analyses for m in a.cells.missing.model}
+    return list(dict.fromkeys(m.label for k, m in models.items() if k not in missing))
+
 def setup_facts(rep: Report) -> dict:
     "What the README's setup says that the records tell: their protocols, code, settings, and the doubts."
     used = set(rep.used)
@@ -244,7 +251,8 @@ def setup_facts(rep: Report) -> dict:
                 commits=sorted({str(r.get('git_commit')) for r in recs}),
                 dirty=[r['run'] for r in recs if r.get('git_dirty')],
                 differences=[(r['run'], d) for r in recs if (d := option_differences(r, rep.profile))],
-                duplicates=sorted(set(dups)), missing=missing_runs(rep), cost=run_cost(rep.records))
+                duplicates=sorted(set(dups)), missing=missing_runs(rep), complete=complete_models(rep),
+                cost=run_cost(rep.records))
 
 # %% ../nbs/07e_report.ipynb #7ea2c0de
 FAR_F1 = 2.0    # an MTM or STM further than this from the paper's F1 on a dataset is looked into
