@@ -47,7 +47,8 @@ def plot_conover(r: Ranking, title: str = 'Pairwise Conover post-hoc p-values'):
     ax.set_xticks(np.arange(k + 1) - 0.5, minor=True); ax.set_yticks(np.arange(k + 1) - 0.5, minor=True)
     ax.grid(which='minor', color='white', linewidth=1.5); ax.tick_params(which='both', length=0)
     for s in ax.spines.values(): s.set_visible(False)
-    ax.set_title('\n'.join([title, *textwrap.wrap(r.summary(), 95)]), fontsize=10.5)
+    width = min(95, 14 * k + 16)                # characters: a narrow figure must not cut its title off
+    ax.set_title('\n'.join([*textwrap.wrap(title, width), *textwrap.wrap(r.summary(), width)]), fontsize=10.5)
     handles = [Patch(facecolor=c, edgecolor='#999999', label=l) for _, l, c in LEVELS]
     if (level == 4).any():
         handles.append(Patch(facecolor=UNDEFINED, edgecolor='#999999', label='n/a: undefined'))
