@@ -123,15 +123,16 @@ def run_differences(cells: Cells, better: list, worse: list) -> pd.DataFrame:
 def difference_claim(key: str,                                 # 'a' to 'd'
                      cells: Cells,                             # the cells of the 2020 analysis
                      better: list, worse: list,                # the columns compared, `better` by the claim
-                     datasets,                                 # the datasets of the paper's figure
+                     datasets,                                 # the paper's figure's, if none is complete
                      n_resamples: int = BOOTSTRAP_RESAMPLES,   # of the paired bootstrap
                      seed: int = BOOTSTRAP_SEED                # of the paired bootstrap
                     ) -> Claim:
     "A claim that the columns `better` have a higher mean F1 than `worse`: ours, the paper's, the verdict."
     if not all(k in cells.models for k in better + worse): return Claim(key, better, worse)
-    p = published(better + worse, datasets).loc[list(datasets)]
-    paper = float((p[better].mean(axis=1) - p[worse].mean(axis=1)).mean())
     diff = run_differences(cells, better, worse)
+    compared = list(diff.index) or list(datasets)           # the paper's figure over the datasets of ours
+    p = published(better + worse, compared).loc[compared]
+    paper = float((p[better].mean(axis=1) - p[worse].mean(axis=1)).mean())
     same = {_runs_of(cells.models, k) for k in better} == {_runs_of(cells.models, k) for k in worse}
     if diff.empty: return Claim(key, better, worse, paper, same_runs=same)
     ours, low, high = paired_bootstrap(diff, n_resamples, seed)
@@ -165,7 +166,7 @@ def make_claims(a: Analysis, prof: Profile, n_resamples: int = BOOTSTRAP_RESAMPL
     b = claim('b', single + ens, ['STM'])
     if b.n_datasets:
         ours = run_differences(a.cells, single + ens, ['STM']).mean(axis=1)
-        p = published(single + ens + ['STM'], prof.datasets).loc[list(prof.datasets)]
+        p = published(single + ens + ['STM'], list(ours.index)).loc[list(ours.index)]
         b.wins = (int((ours > 0).sum()), len(ours), int((p[single + ens].mean(axis=1) > p.STM).sum()), len(p))
     return [claim('a', single, ['MTM']), b, claim('c', ens, single), claim('d', ['Student_a1'], ['STM']),
             separation_claim(a.ranking, a.cells.models)]

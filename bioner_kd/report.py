@@ -91,8 +91,10 @@ def write_table(folder,                 # where to write
 def gaps_markdown(gaps: pd.DataFrame, labels: dict) -> str:
     "A `paper_gaps` table in Markdown."
     from tabulate import tabulate
-    rows = [[labels.get(k, k), fmt(g['mean']), fmt(g['largest']), g['at'],
-             f"{len(g['beyond'])} of {g['n']}" + (f": {', '.join(g['beyond'])}" if g['beyond'] else '')]
+    def beyond(g):
+        if not g['n']: return 'no runs'
+        return f"{len(g['beyond'])} of {g['n']}" + (f": {', '.join(g['beyond'])}" if g['beyond'] else '')
+    rows = [[labels.get(k, k), fmt(g['mean']), fmt(g['largest']), g['at'], beyond(g)]
             for k, g in gaps.iterrows()]
     return tabulate(rows, ['Model', 'mean abs. Δ', 'largest abs. Δ', 'at', 'datasets beyond 1 F1'],
                     tablefmt='pipe', colalign=('left', 'right', 'right', 'left', 'left'),
@@ -209,6 +211,11 @@ def _flatten(d: dict, prefix: str = '') -> dict:
         else: out[f'{prefix}{k}'] = v
     return out
 
+def _shown(v) -> str:
+    "An option's value as a report shows it: a file by its name (the record keeps the path), None as none."
+    if v is None: return 'none'
+    return repr(Path(v).name if isinstance(v, str) and '/' in v else v)
+
 def option_differences(rec: dict, prof: Profile) -> list:
     "(option, the record's value, the profile's) for each option of a record that differs from its profile's."
     kind = 'mtm' if rec['kind'] in ('mtm', 'mtm-crf') else rec['kind']
@@ -216,7 +223,7 @@ def option_differences(rec: dict, prof: Profile) -> list:
     want = _flatten(prof.train_config(kind, rec.get('seed', 1), **crf).options())
     if prof.precision == 'auto': want.pop('precision')      # fp32 or bf16 by machine: either is the profile's
     got = _flatten(rec.get('options') or {})
-    return [(k, repr(got[k]), repr(want[k]))
+    return [(k, _shown(got[k]), _shown(want[k]))
             for k in want if k in got and k not in IGNORED_OPTIONS and got[k] != want[k]]
 
 # %% ../nbs/07e_report.ipynb #8bf7f61e
