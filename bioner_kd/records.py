@@ -19,9 +19,9 @@ from .models import MTM, STM, ModelConfig
 from .config import TrainConfig
 
 # %% auto #0
-__all__ = ['MODEL_SUFFIX', 'MODEL_FORMAT', 'EXECUTION_OPTIONS', 'ModelFileError', 'save_checkpoint', 'read_model_header',
-           'load_checkpoint', 'git_commit', 'peak_memory_mb', 'provenance', 'write_record', 'read_record',
-           'file_sha256', 'run_fingerprint', 'identity', 'settings_differences']
+__all__ = ['MODEL_SUFFIX', 'MODEL_FORMAT', 'BF16_CPU_FLAGS', 'EXECUTION_OPTIONS', 'ModelFileError', 'save_checkpoint',
+           'read_model_header', 'load_checkpoint', 'git_commit', 'peak_memory_mb', 'processor', 'provenance',
+           'write_record', 'read_record', 'file_sha256', 'run_fingerprint', 'identity', 'settings_differences']
 
 # %% ../nbs/03b_records.ipynb #4ee43ee7
 MODEL_SUFFIX = '.safetensors'
@@ -100,10 +100,26 @@ def peak_memory_mb() -> float:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / 1024 if sys.platform != 'darwin' else rss / 2**20
 
-def provenance() -> dict:
-    "Version, commit, library versions and host of a record."
+BF16_CPU_FLAGS = ('avx512_bf16', 'amx_bf16')     # the CPU's bf16 instructions: they decide its bf16 kernels
+
+def processor(device: str = 'cpu'    # the run's device: a GPU is named by its own name
+             ) -> str:
+    "The processor that computed a run: the CPU's model name, family and model, and its bf16 instructions."
+    if torch.device(device).type == 'cuda': return torch.cuda.get_device_name(torch.device(device))
+    try: lines = Path('/proc/cpuinfo').read_text().splitlines()
+    except OSError: return platform.processor() or platform.machine()
+    info = {}
+    for line in lines:
+        k, _, v = line.partition(':')
+        info.setdefault(k.strip(), v.strip())
+    bf16 = [f for f in BF16_CPU_FLAGS if f in info.get('flags', '').split()]
+    return (f"{info.get('model name', platform.machine())} (family {info.get('cpu family', '?')}, model "
+            f"{info.get('model', '?')}; {', '.join(bf16) or 'no bf16 instructions'})")
+
+def provenance(device: str = 'cpu') -> dict:
+    "Version, commit, library versions, host and processor of a record of a run on `device`."
     return dict(version=bioner_kd.__version__, **git_commit(), torch=torch.__version__,
-                python=platform.python_version(), host=platform.node(),
+                python=platform.python_version(), host=platform.node(), processor=processor(device),
                 finished=datetime.now(timezone.utc).isoformat(timespec='seconds'))
 
 def write_record(path, record: dict) -> Path:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -23,8 +24,8 @@ from .options import check_options
 __all__ = ['PUBLISHED_LABELS', 'PUBLISHED_LATEX', 'IGNORED_OPTIONS', 'FAR_F1', 'templates', 'unwrap', 'render', 'labels',
            'write_table', 'gaps_markdown', 'write_paper_tables', 'write_feature_table', 'ranks_markdown',
            'pvalues_markdown', 'write_ranking', 'claims_context', 'write_claims', 'run_cost', 'option_differences',
-           'missing_runs', 'complete_models', 'setup_facts', 'loss_fall', 'novelty_columns', 'far_from_paper',
-           'far_markdown', 'write_reports', 'check_report_params', 'show_report']
+           'missing_runs', 'complete_models', 'processors', 'setup_facts', 'loss_fall', 'novelty_columns',
+           'far_from_paper', 'far_markdown', 'write_reports', 'check_report_params', 'show_report']
 
 # %% ../nbs/07e_report.ipynb #7e07c0de
 def _join(xs) -> str: return ', '.join(map(str, xs))
@@ -246,6 +247,13 @@ def complete_models(rep: Report) -> list:
     missing = {m for a in analyses for m in a.cells.missing.model}
     return list(dict.fromkeys(m.label for k, m in models.items() if k not in missing))
 
+def processors(records: list) -> dict:
+    """How many of `records` each processor computed, most first; empty when none names its processor (records
+    written before they did)."""
+    if not any(r.get('processor') for r in records): return {}
+    n = Counter(r.get('processor') or 'not recorded' for r in records)
+    return dict(sorted(n.items(), key=lambda kv: (-kv[1], kv[0])))
+
 def setup_facts(rep: Report) -> dict:
     "What the README's setup says that the records tell: their protocols, code, settings, and the doubts."
     used = set(rep.used)
@@ -256,6 +264,7 @@ def setup_facts(rep: Report) -> dict:
                 draws=sorted({opt(r, 'draw') for r in rep.records if r['kind'] in ('mtm', 'mtm-crf')}),
                 versions=sorted({str(r.get('version')) for r in recs}),
                 commits=sorted({str(r.get('git_commit')) for r in recs}),
+                processors=processors(recs),
                 dirty=[r['run'] for r in recs if r.get('git_dirty')],
                 differences=[(r['run'], d) for r in recs if (d := option_differences(r, rep.profile))],
                 duplicates=sorted(set(dups)), missing=missing_runs(rep), complete=complete_models(rep),

@@ -110,7 +110,7 @@ def finish_run(kind: str,                # the record's kind: 'stm', 'mtm', 'mtm
                   resumed_from_epoch=result['resumed_from_epoch'],
                   seconds=round(time.time() - start + result['earlier_seconds'], 2),
                   peak_memory_mb=round(peak_memory_mb(), 1),
-                  threads=torch.get_num_threads(), device=str(cfg.device), **provenance())
+                  threads=torch.get_num_threads(), device=str(cfg.device), **provenance(cfg.device))
     if out is not None:
         out = Path(out)
         meta = {k: v for k, v in record.items() if k != 'history'}      # the record is the model's provenance
