@@ -248,10 +248,8 @@ def complete_models(rep: Report) -> list:
     return list(dict.fromkeys(m.label for k, m in models.items() if k not in missing))
 
 def processors(records: list) -> dict:
-    """How many of `records` each processor computed, most first; empty when none names its processor (records
-    written before they did)."""
-    if not any(r.get('processor') for r in records): return {}
-    n = Counter(r.get('processor') or 'not recorded' for r in records)
+    "How many of `records` each processor computed, most first (records written before they named it: none)."
+    n = Counter(r['processor'] for r in records if r.get('processor'))
     return dict(sorted(n.items(), key=lambda kv: (-kv[1], kv[0])))
 
 def setup_facts(rep: Report) -> dict:
@@ -264,7 +262,7 @@ def setup_facts(rep: Report) -> dict:
                 draws=sorted({opt(r, 'draw') for r in rep.records if r['kind'] in ('mtm', 'mtm-crf')}),
                 versions=sorted({str(r.get('version')) for r in recs}),
                 commits=sorted({str(r.get('git_commit')) for r in recs}),
-                processors=processors(recs),
+                processors=processors(recs), unnamed=sum(not r.get('processor') for r in recs),
                 dirty=[r['run'] for r in recs if r.get('git_dirty')],
                 differences=[(r['run'], d) for r in recs if (d := option_differences(r, rep.profile))],
                 duplicates=sorted(set(dups)), missing=missing_runs(rep), complete=complete_models(rep),
